@@ -1,0 +1,141 @@
+//! Turning a location (a file, a directory, a glob, `-`) into a sorted list of objects.
+
+use globset::GlobBuilder;
+
+use crate::{Error, Location, ObjectMeta, Registry, Result, SourceOptions};
+
+/// Whether a path component is hidden: it starts with `.` or `_` (`.crc`, `_SUCCESS`).
+fn is_hidden(component: &str) -> bool {
+    component.starts_with('.') || component.starts_with('_')
+}
+
+/// Whether any component of `rel` (a path relative to a listing root) is hidden.
+fn has_hidden_component(rel: &str) -> bool {
+    rel.split('/')
+        .any(|c| !c.is_empty() && c != "." && c != ".." && is_hidden(c))
+}
+
+/// Splits a glob path into the literal directory before the first metacharacter and the
+/// rest: `data/2024-*/x.csv` -> (`data`, ...). An empty base means the current directory or
+/// the root of the bucket.
+fn glob_base(path: &str) -> &str {
+    let first_meta = path.find(['*', '?', '[', '{']).unwrap_or(path.len());
+    match path[..first_meta].rfind('/') {
+        Some(0) => "/",
+        Some(slash) => &path[..slash],
+        None => "",
+    }
+}
+
+fn relative_to<'a>(path: &'a str, base: &str) -> &'a str {
+    if base.is_empty() {
+        return path.trim_start_matches("./");
+    }
+    path.strip_prefix(base)
+        .map(|r| r.trim_start_matches('/'))
+        .unwrap_or(path)
+}
+
+impl Registry {
+    /// Expands one location into the objects it names, sorted byte-wise by their full
+    /// location (the order `LC_ALL=C sort` gives). Directories and globs skip hidden
+    /// entries; directories keep only files with a registered format extension. A location
+    /// that names nothing is [`Error::NotFound`].
+    pub fn expand(&self, raw: &str, options: &SourceOptions) -> Result<Vec<ObjectMeta>> {
+        let location = Location::parse(raw);
+        if location.is_stdin() {
+            return Ok(vec![ObjectMeta {
+                location,
+                size: None,
+            }]);
+        }
+        let backend = self.source(location.scheme())?;
+        let mut found = if location.is_glob() {
+            let pattern = location.path();
+            let matcher = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| Error::invalid_option(format!("invalid glob {raw:?}: {e}")))?
+                .compile_matcher();
+            let base = glob_base(pattern);
+            let listed = backend.list(&location.with_path(base), options)?;
+            let found: Vec<ObjectMeta> = listed
+                .into_iter()
+                .filter(|m| {
+                    let path = m.location.path();
+                    let path = if base.is_empty() {
+                        path.trim_start_matches("./")
+                    } else {
+                        path
+                    };
+                    matcher.is_match(path) && !has_hidden_component(relative_to(path, base))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(Error::NotFound {
+                    location: raw.to_string(),
+                    detail: Some("the pattern matched no file".to_string()),
+                });
+            }
+            found
+        } else if let Some(meta) = backend.head(&location, options)? {
+            vec![meta]
+        } else {
+            let base = location.path().trim_end_matches('/').to_string();
+            let listed = backend.list(&location, options)?;
+            if listed.is_empty() {
+                return Err(Error::NotFound {
+                    location: raw.to_string(),
+                    detail: Some("no such file or directory".to_string()),
+                });
+            }
+            let found: Vec<ObjectMeta> = listed
+                .into_iter()
+                .filter(|m| {
+                    !has_hidden_component(relative_to(m.location.path(), &base))
+                        && self.is_supported_name(m.location.file_name())
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(Error::NotFound {
+                    location: raw.to_string(),
+                    detail: Some(format!(
+                        "the directory holds no file of a supported format ({})",
+                        self.decoder_names().join(", ")
+                    )),
+                });
+            }
+            found
+        };
+        found.sort_by(|a, b| {
+            a.location
+                .to_string()
+                .as_bytes()
+                .cmp(b.location.to_string().as_bytes())
+        });
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_base_is_the_literal_directory() {
+        assert_eq!(glob_base("data/2024-*/x.csv"), "data");
+        assert_eq!(glob_base("*.csv"), "");
+        assert_eq!(glob_base("/tmp/*.csv"), "/tmp");
+        assert_eq!(glob_base("/*.csv"), "/");
+        assert_eq!(glob_base("a/b/{x,y}.csv"), "a/b");
+    }
+
+    #[test]
+    fn hidden_components() {
+        assert!(has_hidden_component("_SUCCESS"));
+        assert!(has_hidden_component("a/.crc/x.csv"));
+        assert!(!has_hidden_component("a/b.csv"));
+        assert!(!has_hidden_component("../a/b.csv"));
+    }
+}
