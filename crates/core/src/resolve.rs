@@ -63,6 +63,9 @@ impl ResolvedFile {
     }
 }
 
+/// The codec (if any), what decided it, and the file name without the codec extension.
+type CodecDecision<'a> = (Option<Arc<dyn Codec>>, Evidence, &'a str);
+
 /// Formats that are recognised by magic bytes even when no decoder for them is linked, so
 /// the error can say what the file is.
 const KNOWN_MAGIC: &[(&str, &[u8])] = &[
@@ -184,7 +187,7 @@ impl Registry {
         name: &'a str,
         head: &[u8],
         options: &ScanOptions,
-    ) -> Result<(Option<Arc<dyn Codec>>, Evidence, &'a str)> {
+    ) -> Result<CodecDecision<'a>> {
         let (ext_codec, stem) = self.codec_for_name(name);
         if let Some(forced) = options.compression.as_deref() {
             if forced.eq_ignore_ascii_case("none") {
