@@ -8,6 +8,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 use crate::codec::TaggedReader;
+use crate::readahead::ReadAhead;
 use crate::{ByteSource, Codec, Error, Result, ScanOptions};
 
 /// How a format reads its bytes.
@@ -92,7 +93,8 @@ impl DecodeInput {
             Some(codec) => {
                 let name = codec.name().to_string();
                 let inner = codec.decompress(raw)?;
-                Ok(Box::new(TaggedReader::new(&name, inner)))
+                // Decompress on a second core while the decoder parses on this one.
+                Ok(ReadAhead::spawn(Box::new(TaggedReader::new(&name, inner))))
             }
         }
     }

@@ -47,6 +47,7 @@ mod error;
 mod expand;
 mod location;
 mod options;
+mod readahead;
 mod registry;
 mod resolve;
 mod scan;
