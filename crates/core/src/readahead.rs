@@ -33,10 +33,10 @@ impl ReadAhead {
                     pump(inner, &tx);
                 }
             });
-        if spawned.is_err() {
-            if let Some(inner) = slot.lock().ok().and_then(|mut g| g.take()) {
-                return inner;
-            }
+        if spawned.is_err()
+            && let Some(inner) = slot.lock().ok().and_then(|mut g| g.take())
+        {
+            return inner;
         }
         Box::new(ReadAhead {
             rx,
