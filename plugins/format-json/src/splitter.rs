@@ -290,8 +290,10 @@ impl Splitter {
             if self.top == Top::InElement {
                 return self.scan_element();
             }
+            let before = self.line;
             let next = self.skip_ws()?;
-            let line = self.line;
+            // At the end of the input, point at the last line with content.
+            let line = if next.is_some() { self.line } else { before };
             match (self.top, next) {
                 (Top::Start, None) | (Top::Objects, None) | (Top::Done, None) => return Ok(None),
                 (Top::Start, Some(b'[')) => {
@@ -495,8 +497,8 @@ mod tests {
             (b"[{}\n{}]", "line 2: missing ','"),
             (b"[{},\n]", "line 2: trailing ','"),
             (
-                b"[{}\n",
-                "line 2: unexpected end of input inside the top-level array",
+                b"[{}\n\n",
+                "line 1: unexpected end of input inside the top-level array",
             ),
             (
                 b"[{}, 3]",
