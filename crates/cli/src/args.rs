@@ -1,8 +1,9 @@
 //! The command line, as clap derive types.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sluice::Scan;
-use sluice::ScanOptions;
+use sluice::{Scan, ScanOptions};
+
+use crate::Failure;
 
 /// Stream datasets (CSV/TSV, JSON, JSON Lines, text; gzip or zstd compressed) as rows.
 #[derive(Debug, Parser)]
@@ -73,8 +74,22 @@ pub(crate) struct ReadArgs {
 }
 
 impl ReadArgs {
-    /// The scan these arguments describe, before projection and limit.
-    pub(crate) fn scan(&self, projection: Option<&[String]>, limit: Option<usize>) -> Scan {
+    /// The scan these arguments describe, with a projection and a limit. A column named
+    /// twice in the projection is refused: the output could not hold it twice.
+    pub(crate) fn scan(
+        &self,
+        projection: Option<&[String]>,
+        limit: Option<usize>,
+    ) -> Result<Scan, Failure> {
+        if let Some(columns) = projection {
+            for (i, column) in columns.iter().enumerate() {
+                if columns[..i].contains(column) {
+                    return Err(Failure::Message(format!(
+                        "column {column:?} is named twice in --columns"
+                    )));
+                }
+            }
+        }
         let mut options = ScanOptions::new();
         if let Some(format) = &self.format {
             options = options.with_format(format.as_str());
@@ -100,7 +115,7 @@ impl ReadArgs {
         if let Some(n) = limit {
             options = options.with_limit(n);
         }
-        Scan::new(self.locations.iter().map(String::as_str)).with_options(options)
+        Ok(Scan::new(self.locations.iter().map(String::as_str)).with_options(options))
     }
 }
 
@@ -132,7 +147,7 @@ pub(crate) struct HeadArgs {
     pub(crate) columns: Option<Vec<String>>,
 
     /// How many rows.
-    #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 10)]
+    #[arg(short = 'n', long = "rows", value_name = "N", default_value_t = 10)]
     pub(crate) rows: usize,
 
     /// Output format.

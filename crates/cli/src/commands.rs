@@ -29,13 +29,13 @@ fn cat(args: CatArgs) -> Result<(), Failure> {
     } else {
         OutputKind::Jsonl
     });
-    let scan = args.read.scan(args.columns.as_deref(), args.limit);
+    let scan = args.read.scan(args.columns.as_deref(), args.limit)?;
     let reader = scan.reader()?;
     print_rows(reader, kind, Progress::new(!stdout_is_terminal))
 }
 
 fn head(args: HeadArgs) -> Result<(), Failure> {
-    let scan = args.read.scan(args.columns.as_deref(), Some(args.rows));
+    let scan = args.read.scan(args.columns.as_deref(), Some(args.rows))?;
     let reader = scan.reader()?;
     print_rows(reader, args.output, Progress::new(false))
 }
@@ -47,7 +47,7 @@ fn print_rows(
     kind: OutputKind,
     mut progress: Progress,
 ) -> Result<(), Failure> {
-    let mut out = RowWriter::new(kind, Stdout::new(), reader.schema());
+    let mut out = RowWriter::new(kind, Stdout::new(), reader.schema())?;
     while let Some(batch) = next(&mut reader, &mut progress)? {
         out.write(&batch)?;
     }
@@ -64,7 +64,7 @@ fn next(reader: &mut ScanReader, progress: &mut Progress) -> Result<Option<Recor
 }
 
 fn count(args: CountArgs) -> Result<(), Failure> {
-    let mut reader = args.read.scan(None, None).reader()?;
+    let mut reader = args.read.scan(None, None)?.reader()?;
     let mut progress = Progress::new(true);
     let mut rows = 0u64;
     while let Some(batch) = next(&mut reader, &mut progress)? {
@@ -75,18 +75,16 @@ fn count(args: CountArgs) -> Result<(), Failure> {
 }
 
 fn schema(args: SchemaArgs) -> Result<(), Failure> {
-    let schema = args.read.scan(args.columns.as_deref(), None).schema()?;
+    let schema = args.read.scan(args.columns.as_deref(), None)?.schema()?;
     if args.json {
-        let text = serde_json::to_string_pretty(&schema_json(&schema))
-            .map_err(|e| Failure::Message(format!("cannot write the schema as JSON: {e}")))?;
-        print(&format!("{text}\n"))
+        print(&schema_json(&schema))
     } else {
         print(&schema_lines(&schema))
     }
 }
 
 fn ls(args: LsArgs) -> Result<(), Failure> {
-    let files = args.read.scan(None, None).files()?;
+    let files = args.read.scan(None, None)?.files()?;
     let rows: Vec<Vec<String>> = files.iter().map(file_row).collect();
     print(&align(&rows))
 }

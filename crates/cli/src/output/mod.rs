@@ -8,7 +8,7 @@ mod table;
 use std::io::{self, BufWriter, StdoutLock, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
 use crate::Failure;
@@ -80,8 +80,12 @@ pub(crate) enum RowWriter<W: Write> {
 }
 
 impl<W: Write> RowWriter<W> {
-    pub(crate) fn new(kind: OutputKind, out: W, schema: SchemaRef) -> Self {
-        match kind {
+    /// A writer of `kind`; CSV refuses nested columns before anything is written.
+    pub(crate) fn new(kind: OutputKind, out: W, schema: SchemaRef) -> Result<Self, Failure> {
+        if kind == OutputKind::Csv {
+            check_flat(&schema)?;
+        }
+        Ok(match kind {
             OutputKind::Jsonl => RowWriter::Jsonl(JsonlWriter::new(out)),
             OutputKind::Csv => RowWriter::Csv {
                 writer: Box::new(
@@ -93,7 +97,7 @@ impl<W: Write> RowWriter<W> {
                 wrote: false,
             },
             OutputKind::Table => RowWriter::Table(TableWriter::new(out, schema)),
-        }
+        })
     }
 
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), Failure> {
@@ -126,5 +130,31 @@ impl<W: Write> RowWriter<W> {
             RowWriter::Table(w) => w.finish()?,
         };
         out.flush().map_err(Failure::from)
+    }
+}
+
+/// CSV has no form for nested values: name the first nested column and what to do.
+fn check_flat(schema: &Schema) -> Result<(), Failure> {
+    let nested = schema.fields().iter().find(|f| {
+        matches!(
+            f.data_type(),
+            DataType::Struct(_)
+                | DataType::List(_)
+                | DataType::LargeList(_)
+                | DataType::ListView(_)
+                | DataType::LargeListView(_)
+                | DataType::FixedSizeList(_, _)
+                | DataType::Map(_, _)
+                | DataType::Union(_, _)
+        )
+    });
+    match nested {
+        None => Ok(()),
+        Some(field) => Err(Failure::Message(format!(
+            "cannot write column {:?} of type {} as CSV, which has no nested values; \
+             use --output jsonl, or --columns to leave it out",
+            field.name(),
+            schema::type_name(field.data_type())
+        ))),
     }
 }

@@ -1,7 +1,7 @@
 //! Schemas for people (`name: Type (nullable)`) and for programs (`--json`).
 
 use arrow::datatypes::{DataType, Field, Schema};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// One line per column: `name: Type (nullable)` or `name: Type (not null)`.
 pub(crate) fn schema_lines(schema: &Schema) -> String {
@@ -21,19 +21,19 @@ pub(crate) fn schema_lines(schema: &Schema) -> String {
     out
 }
 
-/// The schema as JSON: `{"fields":[{"name","type","nullable"[,"fields"]}]}`, nested
-/// types with their children.
-pub(crate) fn schema_json(schema: &Schema) -> Value {
-    json!({ "fields": schema.fields().iter().map(|f| field_json(f)).collect::<Vec<_>>() })
+/// The schema as JSON, one column per line, keys in a fixed order:
+/// `{"fields":[{"name":..,"type":..,"nullable":..[,"fields":[..]]},..]}`; nested types
+/// list their children.
+pub(crate) fn schema_json(schema: &Schema) -> String {
+    let fields: Vec<String> = schema.fields().iter().map(|f| field_json(f)).collect();
+    if fields.is_empty() {
+        return "{\"fields\":[]}\n".to_string();
+    }
+    format!("{{\"fields\":[\n  {}\n]}}\n", fields.join(",\n  "))
 }
 
-fn field_json(field: &Field) -> Value {
-    let mut value = json!({
-        "name": field.name(),
-        "type": type_name(field.data_type()),
-        "nullable": field.is_nullable(),
-    });
-    let children: Vec<Value> = match field.data_type() {
+fn field_json(field: &Field) -> String {
+    let children: Vec<String> = match field.data_type() {
         DataType::Struct(fields) => fields.iter().map(|f| field_json(f)).collect(),
         DataType::List(f)
         | DataType::LargeList(f)
@@ -43,10 +43,17 @@ fn field_json(field: &Field) -> Value {
         | DataType::Map(f, _) => vec![field_json(f)],
         _ => Vec::new(),
     };
+    let mut out = format!(
+        "{{\"name\":{},\"type\":{},\"nullable\":{}",
+        Value::from(field.name().as_str()),
+        Value::from(type_name(field.data_type())),
+        field.is_nullable()
+    );
     if !children.is_empty() {
-        value["fields"] = Value::Array(children);
+        out.push_str(&format!(",\"fields\":[{}]", children.join(",")));
     }
-    value
+    out.push('}');
+    out
 }
 
 /// A readable type name: arrow's own for flat types; nested types show their children
@@ -162,15 +169,22 @@ mod tests {
     }
 
     #[test]
-    fn json_has_children() {
-        let value = schema_json(&sample());
+    fn json_has_one_column_per_line_with_children() {
+        let text = schema_json(&sample());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 8, "{text}");
+        assert_eq!(lines[0], "{\"fields\":[");
         assert_eq!(
-            value["fields"][0],
-            json!({"name": "id", "type": "Int64", "nullable": false})
+            lines[1],
+            r#"  {"name":"id","type":"Int64","nullable":false},"#
         );
         assert_eq!(
-            value["fields"][2]["fields"],
-            json!([{"name": "item", "type": "Utf8", "nullable": true}])
+            lines[3],
+            r#"  {"name":"tags","type":"List(Utf8)","nullable":true,"fields":[{"name":"item","type":"Utf8","nullable":true}]},"#
         );
+        assert_eq!(lines[7], "]}");
+        let value: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(value["fields"][1]["fields"][1]["name"], "two words");
+        assert_eq!(schema_json(&Schema::empty()), "{\"fields\":[]}\n");
     }
 }
