@@ -120,7 +120,8 @@ impl<W: Write> RowWriter<W> {
                 schema,
                 wrote,
             } => {
-                if !wrote {
+                // No rows: still the header, unless there are no columns (an empty input).
+                if !wrote && !schema.fields().is_empty() {
                     writer
                         .write(&RecordBatch::new_empty(schema))
                         .map_err(Failure::output)?;

@@ -52,11 +52,12 @@ impl<W: Write> TableWriter<W> {
         Ok(())
     }
 
-    /// Prints the last table (just the header when there were no rows at all).
+    /// Prints the last table (just the header when there were no rows at all, nothing
+    /// when there are no columns either: an empty input).
     pub(crate) fn finish(mut self) -> Result<W, Failure> {
         if !self.pending.is_empty() {
             self.print()?;
-        } else if !self.printed {
+        } else if !self.printed && !self.schema.fields().is_empty() {
             self.pending
                 .push(RecordBatch::new_empty(std::sync::Arc::clone(&self.schema)));
             self.print()?;
@@ -107,5 +108,7 @@ mod tests {
         let w = TableWriter::new(Vec::new(), batch.schema());
         let text = String::from_utf8(w.finish().expect("finishes")).expect("utf-8");
         assert_eq!(text, "+----+\n| id |\n+----+\n+----+\n");
+        let w = TableWriter::new(Vec::new(), Arc::new(arrow::datatypes::Schema::empty()));
+        assert_eq!(w.finish().expect("finishes"), b"");
     }
 }

@@ -162,3 +162,29 @@ fn many_batches_print_in_file_order() {
     );
     assert_eq!(run.ok(), expected);
 }
+
+#[test]
+fn tsv_zstd_and_text_inputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "a.tsv", b"k\tv\nx\t1\n");
+    write(dir.path(), "b.csv.zst", &zstd(b"k,v\ny,2\n"));
+    let run = sluice(dir.path(), &["cat", "a.tsv", "b.csv.zst"]);
+    assert_eq!(run.ok(), "{\"k\":\"x\",\"v\":1}\n{\"k\":\"y\",\"v\":2}\n");
+    write(dir.path(), "notes.txt", b"one\ntwo \"quoted\"\n");
+    let run = sluice(dir.path(), &["cat", "notes.txt"]);
+    assert_eq!(
+        run.ok(),
+        "{\"text\":\"one\"}\n{\"text\":\"two \\\"quoted\\\"\"}\n"
+    );
+}
+
+#[test]
+fn an_empty_file_prints_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "empty.csv", b"");
+    for output in ["jsonl", "csv", "table"] {
+        let run = sluice(dir.path(), &["cat", "--output", output, "empty.csv"]);
+        assert_eq!(run.ok(), "", "{output}");
+    }
+    assert_eq!(sluice(dir.path(), &["head", "empty.csv"]).ok(), "");
+}
