@@ -12,6 +12,12 @@
 //! (integer + float = float); a number in one record and a string in another is an error
 //! naming the column and both lines. Every error names the file and the line.
 //!
+//! Records in the sample are checked strictly. After it, arrow-json's tape decoder reads
+//! them: it rejects malformed values and everything that does not fit the schema (an
+//! integer column also rejects fractions, which arrow-json would truncate), but, like
+//! arrow-json, does not check the commas between members (`{"a": 1 "b": 2}` is read).
+//! A failing record is re-read by the strict parser to report its exact line.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use arrow_array::cast::AsArray;

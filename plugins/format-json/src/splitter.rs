@@ -65,6 +65,9 @@ pub(crate) struct Splitter {
     pos: usize,
     /// Bytes before this index may be discarded.
     keep: usize,
+    /// The end of the last record handed out: until the caller releases it, `keep` only
+    /// moves through [`Splitter::release`].
+    handed: usize,
     /// The line number at `pos`.
     line: u64,
     eof: bool,
@@ -123,6 +126,7 @@ impl Splitter {
             base: 0,
             pos: 0,
             keep: 0,
+            handed: 0,
             line: 1,
             eof: false,
             started: false,
@@ -169,6 +173,7 @@ impl Splitter {
                 self.pos -= k;
                 self.line_start = self.line_start.saturating_sub(k);
                 self.elem_start = self.elem_start.saturating_sub(k);
+                self.handed = self.handed.saturating_sub(k);
                 self.base += k as u64;
                 self.keep = 0;
             }
@@ -223,7 +228,8 @@ impl Splitter {
         }
     }
 
-    fn record(&self, start: usize, end: usize, line: u64) -> Record {
+    fn record(&mut self, start: usize, end: usize, line: u64) -> Record {
+        self.handed = end;
         Record {
             start: self.base + start as u64,
             end: self.base + end as u64,
@@ -261,6 +267,14 @@ impl Splitter {
                 }
                 return Ok(Some(self.record(start + first, end, line)));
             }
+            self.skipped();
+        }
+    }
+
+    /// Lets whitespace skipped up to `pos` be discarded, when the caller holds no record.
+    fn skipped(&mut self) {
+        if self.keep >= self.handed {
+            self.keep = self.pos;
         }
     }
 
@@ -277,8 +291,7 @@ impl Splitter {
                 }
                 self.pos += 1;
             }
-            // Nothing before `pos` is needed any more.
-            self.keep = self.keep.max(self.pos);
+            self.skipped();
             if !self.fill()? {
                 return Ok(None);
             }
@@ -367,7 +380,6 @@ impl Splitter {
         self.top = Top::InElement;
         self.elem_start = self.pos;
         self.elem_line = self.line;
-        self.keep = self.keep.max(self.pos);
         self.stack.clear();
         self.in_string = false;
         self.escape = false;

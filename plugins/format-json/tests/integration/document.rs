@@ -151,3 +151,58 @@ fn large_array_streams_through_small_reads() {
         assert_eq!(last, Some(format!("{}\"]}}", "y".repeat((n - 1) % 50))));
     }
 }
+
+/// `n` elements of about 2 KiB each, separated by runs of whitespace.
+fn wide_elements(n: usize) -> String {
+    let body: Vec<String> = (0..n)
+        .map(|i| format!("{{\"i\": {i}, \"pad\": \"{}\"}}", "p".repeat(2000)))
+        .collect();
+    format!("[{}]", body.join(",\n   \n"))
+}
+
+#[test]
+fn sample_larger_than_the_buffer() {
+    // 1500 records of 2 KiB: the sample outgrows the 1 MiB buffer while it is held.
+    let data = wide_elements(1500);
+    for chunk in [1 << 20, 65_521] {
+        let input = DecodeInput::new(
+            Arc::new(TrickleSource::new("t.json", data.clone(), chunk)),
+            None,
+        );
+        let opts = ScanOptions::new()
+            .with_infer_rows(1200)
+            .with_batch_size(700);
+        let batches: Vec<RecordBatch> = ok(ok(JsonDecoder.open(&input, &opts)).collect());
+        assert_eq!(ints(&batches, "i"), (0..1500).map(Some).collect::<Vec<_>>());
+        assert!(
+            strings(&batches, "pad")
+                .iter()
+                .all(|s| s.as_deref().map(str::len) == Some(2000))
+        );
+    }
+    let lines = data[1..data.len() - 1].replace(",\n   \n", "\n\n");
+    let opts = ScanOptions::new()
+        .with_infer_rows(1200)
+        .with_batch_size(700);
+    let batches = ok(jsonl(&lines, &opts));
+    assert_eq!(ints(&batches, "i"), (0..1500).map(Some).collect::<Vec<_>>());
+}
+
+#[test]
+fn error_located_in_a_batch_larger_than_the_buffer() {
+    // One batch of 2 MiB; its last record does not fit the inferred type.
+    let mut data = wide_elements(1000);
+    data.truncate(data.len() - 1);
+    data.push_str(",\n{\"i\": \"late\"}]");
+    let line = data.matches('\n').count() + 1;
+    let opts = ScanOptions::new().with_infer_rows(5).with_batch_size(5000);
+    let input = DecodeInput::new(Arc::new(TrickleSource::new("t.json", data, 8191)), None);
+    let e = err(ok(JsonDecoder.open(&input, &opts)).collect::<sluice_core::Result<Vec<_>>>());
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(&format!(
+            "invalid JSON at t.json line {line}: whilst decoding field 'i'"
+        )),
+        "{msg}"
+    );
+}
