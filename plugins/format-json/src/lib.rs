@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod infer;
+mod parser;
 mod splitter;
 mod stream;
 

@@ -7,7 +7,7 @@
 
 use std::io::{ErrorKind as IoKind, Read};
 
-use memchr::{memchr, memchr3};
+use memchr::memchr;
 use sluice_core::{Error, Position, Result};
 
 /// The initial buffer size.
@@ -388,60 +388,31 @@ impl Splitter {
     /// Scans the element begun at `elem_start` up to its closing brace.
     fn scan_element(&mut self) -> Result<Option<Record>> {
         loop {
-            while self.pos < self.filled {
-                if self.escape {
-                    self.escape = false;
-                    if self.buf[self.pos] == b'\n' {
-                        self.line += 1;
-                    }
-                    self.pos += 1;
-                    continue;
+            let mut scan = ElementScan {
+                pos: self.pos,
+                line: self.line,
+                in_string: self.in_string,
+                escape: self.escape,
+                stack: &mut self.stack,
+            };
+            let outcome = scan.run(&self.buf[..self.filled]);
+            (self.pos, self.line) = (scan.pos, scan.line);
+            (self.in_string, self.escape) = (scan.in_string, scan.escape);
+            match outcome {
+                Scanned::End => {
+                    self.top = if self.in_array {
+                        Top::AfterElement
+                    } else {
+                        Top::Objects
+                    };
+                    let rec = self.record(self.elem_start, self.pos, self.elem_line);
+                    return Ok(Some(rec));
                 }
-                if self.in_string {
-                    match memchr3(b'"', b'\\', b'\n', &self.buf[self.pos..self.filled]) {
-                        None => self.pos = self.filled,
-                        Some(i) => {
-                            self.pos += i;
-                            match self.buf[self.pos] {
-                                b'"' => self.in_string = false,
-                                b'\\' => self.escape = true,
-                                _ => self.line += 1,
-                            }
-                            self.pos += 1;
-                        }
-                    }
-                    continue;
-                }
-                let b = self.buf[self.pos];
-                self.pos += 1;
-                match b {
-                    b'"' => self.in_string = true,
-                    b'{' => self.stack.push(b'}'),
-                    b'[' => self.stack.push(b']'),
-                    b'}' | b']' => {
-                        if self.stack.pop() != Some(b) {
-                            let msg = format!("unexpected '{}' (brackets do not match)", b as char);
-                            let line = self.line;
-                            return Err(self.error(line, msg));
-                        }
-                        if self.stack.is_empty() {
-                            self.top = if self.in_array {
-                                Top::AfterElement
-                            } else {
-                                Top::Objects
-                            };
-                            let rec = self.record(self.elem_start, self.pos, self.elem_line);
-                            return Ok(Some(rec));
-                        }
-                    }
-                    b'\n' => self.line += 1,
-                    _ => {}
-                }
-                if self.stack.len() > MAX_DEPTH {
+                Scanned::Invalid(msg) => {
                     let line = self.line;
-                    let msg = format!("objects and arrays nested deeper than {MAX_DEPTH} levels");
                     return Err(self.error(line, msg));
                 }
+                Scanned::NeedMore => {}
             }
             if !self.fill()? {
                 let line = self.elem_line;
@@ -451,6 +422,92 @@ impl Splitter {
                 ));
             }
         }
+    }
+}
+
+/// What [`ElementScan::run`] found.
+enum Scanned {
+    /// The element's closing brace (just before `pos`).
+    End,
+    /// The buffer ended first.
+    NeedMore,
+    /// Mismatched brackets or too deep a nesting.
+    Invalid(String),
+}
+
+/// Byte classes: 1 for bytes that matter inside a string, 2 for bytes that matter outside.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = 3;
+    t[b'\\' as usize] = 1;
+    t[b'\n' as usize] = 3;
+    t[b'{' as usize] = 2;
+    t[b'}' as usize] = 2;
+    t[b'[' as usize] = 2;
+    t[b']' as usize] = 2;
+    t
+};
+
+/// The resumable state of the scan of one element, held in locals for speed.
+struct ElementScan<'a> {
+    pos: usize,
+    line: u64,
+    in_string: bool,
+    escape: bool,
+    stack: &'a mut Vec<u8>,
+}
+
+impl ElementScan<'_> {
+    fn run(&mut self, buf: &[u8]) -> Scanned {
+        let mut i = self.pos;
+        let mut line = self.line;
+        let mut in_string = self.in_string;
+        let outcome = loop {
+            if self.escape {
+                let Some(&b) = buf.get(i) else {
+                    break Scanned::NeedMore;
+                };
+                self.escape = false;
+                line += u64::from(b == b'\n');
+                i += 1;
+            }
+            let mask = if in_string { 1 } else { 2 };
+            while i < buf.len() && CLASS[buf[i] as usize] & mask == 0 {
+                i += 1;
+            }
+            let Some(&b) = buf.get(i) else {
+                break Scanned::NeedMore;
+            };
+            i += 1;
+            match b {
+                b'\n' => line += 1,
+                b'"' => in_string = !in_string,
+                b'\\' => self.escape = true,
+                b'{' => self.stack.push(b'}'),
+                b'[' => self.stack.push(b']'),
+                _ => {
+                    // A closing bracket.
+                    if self.stack.pop() != Some(b) {
+                        break Scanned::Invalid(format!(
+                            "unexpected '{}' (brackets do not match)",
+                            b as char
+                        ));
+                    }
+                    if self.stack.is_empty() {
+                        break Scanned::End;
+                    }
+                }
+            }
+            if self.stack.len() > MAX_DEPTH {
+                break Scanned::Invalid(format!(
+                    "objects and arrays nested deeper than {MAX_DEPTH} levels"
+                ));
+            }
+        };
+        self.pos = i;
+        self.line = line;
+        self.in_string = in_string;
+        outcome
     }
 }
 
