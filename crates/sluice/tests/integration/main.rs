@@ -30,8 +30,13 @@ pub(crate) fn zstd(data: &[u8]) -> Vec<u8> {
 }
 
 /// Every batch of a scan.
-pub(crate) fn collect(locations: &[&str], options: ScanOptions) -> sluice::Result<Vec<RecordBatch>> {
-    let mut reader = Scan::new(locations.iter().copied()).with_options(options).reader()?;
+pub(crate) fn collect(
+    locations: &[&str],
+    options: ScanOptions,
+) -> sluice::Result<Vec<RecordBatch>> {
+    let mut reader = Scan::new(locations.iter().copied())
+        .with_options(options)
+        .reader()?;
     let mut out = Vec::new();
     while let Some(b) = reader.next_batch()? {
         out.push(b);

@@ -41,7 +41,10 @@ fn a_clashing_name_is_refused_unless_replacing() {
         .register_decoder(csv.clone(), 0, sluice::Origin::BuiltIn, false)
         .expect_err("duplicate");
     assert_eq!(err.kind(), sluice::ErrorKind::InvalidOption);
-    assert!(err.to_string().contains("\"csv\" is already registered"), "{err}");
+    assert!(
+        err.to_string().contains("\"csv\" is already registered"),
+        "{err}"
+    );
     r.register_decoder(csv, 0, sluice::Origin::BuiltIn, true)
         .expect("replace");
     assert_eq!(r.decoder_names().iter().filter(|n| *n == "csv").count(), 1);

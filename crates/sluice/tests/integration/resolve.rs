@@ -25,7 +25,17 @@ fn files(locations: &[&str]) -> Vec<(String, String, String, Evidence, Evidence)
 fn glob_and_directory_order_is_bytewise_and_skips_hidden() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    for rel in ["b/y.jsonl", "b-x.jsonl", "b.jsonl", "a/z.jsonl", "_SUCCESS", ".hidden.jsonl", "b/.crc/c.jsonl", "b/_tmp/d.jsonl", "README.md"] {
+    for rel in [
+        "b/y.jsonl",
+        "b-x.jsonl",
+        "b.jsonl",
+        "a/z.jsonl",
+        "_SUCCESS",
+        ".hidden.jsonl",
+        "b/.crc/c.jsonl",
+        "b/_tmp/d.jsonl",
+        "README.md",
+    ] {
         write(d, rel, b"{\"v\":1}\n");
     }
     let root = d.to_str().expect("utf-8");
@@ -35,7 +45,10 @@ fn glob_and_directory_order_is_bytewise_and_skips_hidden() {
         .iter()
         .map(|f| f.meta.location.to_string()[root.len()..].to_string())
         .collect();
-    assert_eq!(names, ["/a/z.jsonl", "/b-x.jsonl", "/b.jsonl", "/b/y.jsonl"]);
+    assert_eq!(
+        names,
+        ["/a/z.jsonl", "/b-x.jsonl", "/b.jsonl", "/b/y.jsonl"]
+    );
 
     let glob = format!("{root}/**/*.jsonl");
     let names: Vec<String> = Scan::new([glob.as_str()])
@@ -44,12 +57,21 @@ fn glob_and_directory_order_is_bytewise_and_skips_hidden() {
         .iter()
         .map(|f| f.meta.location.to_string()[root.len()..].to_string())
         .collect();
-    assert_eq!(names, ["/a/z.jsonl", "/b-x.jsonl", "/b.jsonl", "/b/y.jsonl"]);
+    assert_eq!(
+        names,
+        ["/a/z.jsonl", "/b-x.jsonl", "/b.jsonl", "/b/y.jsonl"]
+    );
 
     let braces = format!("{root}/{{a,b}}/*.jsonl");
-    assert_eq!(Scan::new([braces.as_str()]).files().expect("files").len(), 2);
+    assert_eq!(
+        Scan::new([braces.as_str()]).files().expect("files").len(),
+        2
+    );
     let question = format!("{root}/b?x.jsonl");
-    assert_eq!(Scan::new([question.as_str()]).files().expect("files").len(), 1);
+    assert_eq!(
+        Scan::new([question.as_str()]).files().expect("files").len(),
+        1
+    );
     let class = format!("{root}/[ab]/*.jsonl");
     assert_eq!(Scan::new([class.as_str()]).files().expect("files").len(), 2);
 }
@@ -58,7 +80,9 @@ fn glob_and_directory_order_is_bytewise_and_skips_hidden() {
 fn a_location_that_matches_nothing_is_not_found_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = format!("{}/nope/*.csv", dir.path().display());
-    let err = Scan::new([missing.as_str()]).files().expect_err("nothing matches");
+    let err = Scan::new([missing.as_str()])
+        .files()
+        .expect_err("nothing matches");
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(err.to_string().contains(&missing), "{err}");
 
@@ -81,10 +105,34 @@ fn codec_and_format_come_from_extension_then_magic_then_content() {
     assert_eq!(
         got,
         [
-            ("a.jsonl.gz".into(), "jsonl".into(), "gzip".into(), Evidence::Extension, Evidence::Extension),
-            ("b.jsonl".into(), "jsonl".into(), "gzip".into(), Evidence::Extension, Evidence::Magic),
-            ("c.data".into(), "csv".into(), "zstd".into(), Evidence::Heuristic, Evidence::Magic),
-            ("e".into(), "json".into(), "none".into(), Evidence::Magic, Evidence::Default),
+            (
+                "a.jsonl.gz".into(),
+                "jsonl".into(),
+                "gzip".into(),
+                Evidence::Extension,
+                Evidence::Extension
+            ),
+            (
+                "b.jsonl".into(),
+                "jsonl".into(),
+                "gzip".into(),
+                Evidence::Extension,
+                Evidence::Magic
+            ),
+            (
+                "c.data".into(),
+                "csv".into(),
+                "zstd".into(),
+                Evidence::Heuristic,
+                Evidence::Magic
+            ),
+            (
+                "e".into(),
+                "json".into(),
+                "none".into(),
+                Evidence::Magic,
+                Evidence::Default
+            ),
         ]
     );
     let forced = Scan::new([c.as_str()])
@@ -100,24 +148,32 @@ fn an_extension_that_contradicts_the_content_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let not_gzip = write(d, "x.csv.gz", b"a,b\n1,2\n");
-    let err = Scan::new([not_gzip.as_str()]).files().expect_err("not gzip");
+    let err = Scan::new([not_gzip.as_str()])
+        .files()
+        .expect_err("not gzip");
     assert_eq!(err.kind(), ErrorKind::FormatMismatch);
     assert!(err.to_string().contains("x.csv.gz"), "{err}");
     assert!(err.to_string().contains("gzip"), "{err}");
 
     let zstd_as_gz = write(d, "y.jsonl.gz", &zstd(b"{}\n"));
-    let err = Scan::new([zstd_as_gz.as_str()]).files().expect_err("zstd named gz");
+    let err = Scan::new([zstd_as_gz.as_str()])
+        .files()
+        .expect_err("zstd named gz");
     assert_eq!(err.kind(), ErrorKind::FormatMismatch);
     assert!(err.to_string().contains("zstd"), "{err}");
 
     let parquet = write(d, "z.jsonl", b"PAR1\x15\x04\x15\x00\x00\x00binary");
-    let err = Scan::new([parquet.as_str()]).files().expect_err("parquet named jsonl");
+    let err = Scan::new([parquet.as_str()])
+        .files()
+        .expect_err("parquet named jsonl");
     assert_eq!(err.kind(), ErrorKind::FormatMismatch);
     assert!(err.to_string().contains("z.jsonl"), "{err}");
     assert!(err.to_string().contains("Parquet"), "{err}");
 
     let csv_as_json = write(d, "w.json", b"a,b\n1,2\n");
-    let err = Scan::new([csv_as_json.as_str()]).files().expect_err("csv named json");
+    let err = Scan::new([csv_as_json.as_str()])
+        .files()
+        .expect_err("csv named json");
     assert_eq!(err.kind(), ErrorKind::FormatMismatch);
     assert!(err.to_string().contains("w.json"), "{err}");
 }

@@ -27,7 +27,10 @@ fn batches_are_exact_across_files_and_empty_shards() {
     let batches = collect(&[&glob], ScanOptions::new().with_batch_size(4)).expect("scan");
     let sizes: Vec<usize> = batches.iter().map(|b| b.num_rows()).collect();
     assert_eq!(sizes, [4, 4, 4]);
-    let ids: Vec<i64> = rows(&batches).iter().map(|r| r["id"].as_i64().expect("id")).collect();
+    let ids: Vec<i64> = rows(&batches)
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect();
     assert_eq!(ids, (0..12).collect::<Vec<_>>());
     assert_eq!(batches[0].schema().field(0).data_type(), &DataType::Int64);
 }
@@ -40,8 +43,19 @@ fn schemas_unify_by_name_and_missing_columns_are_null() {
     let b = write(d, "b.jsonl", b"{\"y\":\"s\",\"id\":3}\n");
     let scan = Scan::new([a.as_str(), b.as_str()]);
     let schema = scan.schema().expect("schema");
-    let fields: Vec<(&str, &DataType)> = schema.fields().iter().map(|f| (f.name().as_str(), f.data_type())).collect();
-    assert_eq!(fields, [("id", &DataType::Int64), ("x", &DataType::Float64), ("y", &DataType::Utf8)]);
+    let fields: Vec<(&str, &DataType)> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().as_str(), f.data_type()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("id", &DataType::Int64),
+            ("x", &DataType::Float64),
+            ("y", &DataType::Utf8)
+        ]
+    );
     let got = rows(&collect(&[&a, &b], ScanOptions::new()).expect("scan"));
     assert_eq!(
         got,
@@ -61,7 +75,10 @@ fn incompatible_types_are_an_error_naming_both_files_and_the_column() {
     let err = collect(&[&a, &b], ScanOptions::new()).expect_err("conflict");
     assert_eq!(err.kind(), ErrorKind::Schema);
     let msg = err.to_string();
-    assert!(msg.contains(&a) && msg.contains(&b) && msg.contains("\"x\""), "{msg}");
+    assert!(
+        msg.contains(&a) && msg.contains(&b) && msg.contains("\"x\""),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -69,7 +86,13 @@ fn projection_orders_columns_and_unknown_columns_list_the_available_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let a = write(dir.path(), "a.csv", b"id,name,score\n1,a,0.5\n2,b,1.5\n");
     let b = write(dir.path(), "b.csv", b"id,score\n3,2.5\n");
-    let got = rows(&collect(&[&a, &b], ScanOptions::new().with_projection(["score", "name"])).expect("scan"));
+    let got = rows(
+        &collect(
+            &[&a, &b],
+            ScanOptions::new().with_projection(["score", "name"]),
+        )
+        .expect("scan"),
+    );
     assert_eq!(
         got,
         [
@@ -79,9 +102,14 @@ fn projection_orders_columns_and_unknown_columns_list_the_available_ones() {
         ]
     );
     for locations in [vec![a.as_str()], vec![a.as_str(), b.as_str()]] {
-        let err = collect(&locations, ScanOptions::new().with_projection(["nope"])).expect_err("unknown");
+        let err =
+            collect(&locations, ScanOptions::new().with_projection(["nope"])).expect_err("unknown");
         assert_eq!(err.kind(), ErrorKind::UnknownColumn);
-        assert!(err.to_string().contains("available columns: id, name, score"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("available columns: id, name, score"),
+            "{err}"
+        );
     }
 }
 
@@ -90,10 +118,20 @@ fn limit_stops_across_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let a = write(dir.path(), "a.csv", &csv_rows(0, 4));
     let b = write(dir.path(), "b.csv", &csv_rows(4, 4));
-    let batches = collect(&[&a, &b], ScanOptions::new().with_limit(6).with_batch_size(4)).expect("scan");
-    let ids: Vec<i64> = rows(&batches).iter().map(|r| r["id"].as_i64().expect("id")).collect();
+    let batches = collect(
+        &[&a, &b],
+        ScanOptions::new().with_limit(6).with_batch_size(4),
+    )
+    .expect("scan");
+    let ids: Vec<i64> = rows(&batches)
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect();
     assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
-    assert_eq!(batches.iter().map(|b| b.num_rows()).collect::<Vec<_>>(), [4, 2]);
+    assert_eq!(
+        batches.iter().map(|b| b.num_rows()).collect::<Vec<_>>(),
+        [4, 2]
+    );
 }
 
 #[test]
@@ -108,9 +146,16 @@ fn parallel_decoding_keeps_file_order_under_a_tiny_readahead() {
         .with_readahead_bytes(1024)
         .with_batch_size(333);
     let batches = collect(&[&glob], options).expect("scan");
-    let ids: Vec<i64> = rows(&batches).iter().map(|r| r["id"].as_i64().expect("id")).collect();
+    let ids: Vec<i64> = rows(&batches)
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect();
     assert_eq!(ids, (0..12_000).collect::<Vec<_>>());
-    assert!(batches[..batches.len() - 1].iter().all(|b| b.num_rows() == 333));
+    assert!(
+        batches[..batches.len() - 1]
+            .iter()
+            .all(|b| b.num_rows() == 333)
+    );
 }
 
 #[test]
@@ -137,15 +182,27 @@ fn truncated_and_corrupt_compression_is_an_error_naming_the_file() {
     let a = write(dir.path(), "cut.jsonl.gz", &gz[..gz.len() / 2]);
     let zs = zstd(body.as_bytes());
     let b = write(dir.path(), "cut.jsonl.zst", &zs[..zs.len() / 2]);
+    // Byte 10 starts the deflate data: 0xff is a final block of the invalid type 3.
     let mut bad = gz.clone();
-    let mid = bad.len() / 2;
-    bad[mid..mid + 8].copy_from_slice(b"garbage!");
+    bad[10] = 0xff;
     let c = write(dir.path(), "corrupt.jsonl.gz", &bad);
     for path in [a, b, c] {
         let err = collect(&[&path], ScanOptions::new()).expect_err("must fail");
         assert_eq!(err.kind(), ErrorKind::Decompress, "{path}: {err}");
         assert!(err.to_string().contains(&path), "{err}");
     }
+    // Garbage in the middle of a deflate stream may inflate to garbage before the CRC
+    // check: whichever layer notices first, the scan fails naming the file.
+    let mut bad = gz.clone();
+    let mid = bad.len() / 2;
+    bad[mid..mid + 8].copy_from_slice(b"garbage!");
+    let d = write(dir.path(), "mangled.jsonl.gz", &bad);
+    let err = collect(&[&d], ScanOptions::new()).expect_err("must fail");
+    assert!(
+        matches!(err.kind(), ErrorKind::Decompress | ErrorKind::Parse),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&d), "{err}");
 }
 
 #[test]
@@ -180,7 +237,12 @@ fn the_scan_is_an_arrow_record_batch_reader() {
     let batches: Vec<_> = boxed.collect::<Result<_, _>>().expect("batches");
     assert_eq!(
         rows(&batches),
-        [json!({"text": "one"}), json!({"text": "two"}), json!({"text": ""}), json!({"text": "three"})]
+        [
+            json!({"text": "one"}),
+            json!({"text": "two"}),
+            json!({"text": ""}),
+            json!({"text": "three"})
+        ]
     );
 }
 
