@@ -10,8 +10,10 @@ use std::io::{ErrorKind as IoKind, Read};
 use memchr::memchr;
 use sluice_core::{Error, Position, Result};
 
-/// The initial buffer size.
+/// The initial buffer size (less for inputs known to be smaller).
 const INITIAL_BUFFER: usize = 1 << 20;
+/// The smallest buffer.
+const MIN_BUFFER: usize = 4 << 10;
 /// The deepest nesting of arrays and objects accepted inside one array element.
 pub(crate) const MAX_DEPTH: usize = 512;
 
@@ -115,13 +117,22 @@ pub(crate) fn describe(b: u8) -> String {
 }
 
 impl Splitter {
-    /// A splitter reading `reader`, naming `location` in errors.
-    pub(crate) fn new(reader: Box<dyn Read + Send>, location: &str, framing: Framing) -> Self {
+    /// A splitter reading `reader`, naming `location` in errors. `size_hint` is the input's
+    /// size when known, to size the buffer of small inputs.
+    pub(crate) fn new(
+        reader: Box<dyn Read + Send>,
+        location: &str,
+        framing: Framing,
+        size_hint: Option<u64>,
+    ) -> Self {
+        let initial = size_hint.map_or(INITIAL_BUFFER, |n| {
+            (n.saturating_add(1)).clamp(MIN_BUFFER as u64, INITIAL_BUFFER as u64) as usize
+        });
         Splitter {
             reader,
             location: location.to_string(),
             framing,
-            buf: Vec::new(),
+            buf: vec![0; initial],
             filled: 0,
             base: 0,
             pos: 0,
@@ -179,8 +190,9 @@ impl Splitter {
             }
             let len = self.buf.len();
             if len - self.filled < len / 4 || len == 0 {
-                let grown = (len * 2).max(INITIAL_BUFFER);
-                self.buf.resize(grown, 0);
+                let mut grown = vec![0; (len * 2).max(MIN_BUFFER)];
+                grown[..self.filled].copy_from_slice(&self.buf[..self.filled]);
+                self.buf = grown;
             }
         }
         loop {
@@ -516,7 +528,8 @@ mod tests {
     use super::*;
 
     fn split(framing: Framing, data: &[u8]) -> (Vec<(String, u64)>, Option<String>) {
-        let mut s = Splitter::new(Box::new(std::io::Cursor::new(data.to_vec())), "t", framing);
+        let reader = Box::new(std::io::Cursor::new(data.to_vec()));
+        let mut s = Splitter::new(reader, "t", framing, None);
         let mut out = Vec::new();
         loop {
             match s.next_record() {

@@ -48,7 +48,11 @@ pub(crate) fn open(
 ) -> Result<JsonStream> {
     options.validate()?;
     let location = input.location().to_string();
-    let mut splitter = Splitter::new(input.reader()?, &location, framing);
+    let size_hint = match input.codec() {
+        None => input.source().size(),
+        Some(_) => None,
+    };
+    let mut splitter = Splitter::new(input.reader()?, &location, framing, size_hint);
     let mut sample = VecDeque::new();
     let (file_schema, inferred_from) = match &options.schema {
         Some(schema) => (Arc::clone(schema), None),
