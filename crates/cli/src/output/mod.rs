@@ -38,7 +38,7 @@ impl Stdout {
         }
     }
 
-    fn note(result: io::Result<()>) -> io::Result<()> {
+    fn note<T>(result: io::Result<T>) -> io::Result<T> {
         if let Err(e) = &result
             && e.kind() == io::ErrorKind::BrokenPipe
         {
@@ -50,13 +50,7 @@ impl Stdout {
 
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let result = self.inner.write(buf);
-        if let Err(e) = &result
-            && e.kind() == io::ErrorKind::BrokenPipe
-        {
-            BROKEN_PIPE.store(true, Ordering::Relaxed);
-        }
-        result
+        Self::note(self.inner.write(buf))
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
