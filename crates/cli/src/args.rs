@@ -7,7 +7,7 @@ use crate::Failure;
 
 /// Stream datasets (CSV/TSV, JSON, JSON Lines, text; gzip or zstd compressed) as rows.
 #[derive(Debug, Parser)]
-#[command(name = "sluice", version, about, max_term_width = 100)]
+#[command(name = "sluice", version, max_term_width = 100)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
