@@ -143,6 +143,15 @@ impl ScanOptions {
         if self.infer_rows == 0 {
             return Err(Error::invalid_option("infer_rows must be at least 1"));
         }
+        if let Some(columns) = &self.projection {
+            for (i, c) in columns.iter().enumerate() {
+                if columns[..i].contains(c) {
+                    return Err(Error::invalid_option(format!(
+                        "column {c:?} is named twice in the projection"
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 
