@@ -3,12 +3,15 @@
 
 use std::io::{self, Read};
 
-use sluice_core::{Error, Position, Result};
+use sluice_core::{Error, ErrorKind, Position, Result};
 
 /// Bytes asked of the reader per refill.
 const READ_SIZE: usize = 1 << 20;
 /// A refill first makes at least this much room.
 const MIN_FREE: usize = 64 << 10;
+/// How far a compressed input is read past a parse error to look for the decompression
+/// error that may have caused it.
+const DRAIN_LIMIT: usize = 64 << 20;
 /// The smallest buffer once decoding starts: several reads fit before the kept bytes of
 /// the batch in progress are moved to the front.
 const MIN_CAPACITY: usize = 4 << 20;
@@ -22,6 +25,7 @@ const MIN_CAPACITY: usize = 4 << 20;
 pub(crate) struct InputBuffer {
     reader: Box<dyn Read + Send>,
     location: String,
+    compressed: bool,
     buf: Vec<u8>,
     keep: usize,
     pos: usize,
@@ -63,10 +67,12 @@ pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
 }
 
 impl InputBuffer {
-    pub(crate) fn new(reader: Box<dyn Read + Send>, location: &str) -> Self {
+    /// A buffer over `reader`; `compressed` when it decompresses its input.
+    pub(crate) fn new(reader: Box<dyn Read + Send>, location: &str, compressed: bool) -> Self {
         InputBuffer {
             reader,
             location: location.to_string(),
+            compressed,
             buf: Vec::new(),
             keep: 0,
             pos: 0,
@@ -130,13 +136,41 @@ impl InputBuffer {
         position
     }
 
+    /// Corrupt compressed data often decompresses to garbage before the decompressor
+    /// notices: when a parse error happens in a compressed input, read on (up to 64 MiB)
+    /// and report the decompression error instead, if there is one.
+    pub(crate) fn prefer_codec_error(&mut self, err: Error) -> Error {
+        if !self.compressed || err.kind() != ErrorKind::Parse {
+            return err;
+        }
+        let mut sink = vec![0; 64 << 10];
+        let mut drained = 0;
+        while drained < DRAIN_LIMIT {
+            match self.reader.read(&mut sink) {
+                Ok(0) => break,
+                Ok(n) => drained += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let codec = Error::from_io(self.location.clone(), e);
+                    if codec.kind() == ErrorKind::Decompress {
+                        return codec;
+                    }
+                    break;
+                }
+            }
+        }
+        err
+    }
+
     /// Reads more bytes (about 1 MiB unless the reader ends first) and validates them.
     /// After a call either more bytes are available or [`Self::eof`] is true.
     pub(crate) fn fill(&mut self) -> Result<()> {
         while !self.eof {
             let before = self.valid;
             self.read_more()?;
-            self.validate()?;
+            if let Err(e) = self.validate() {
+                return Err(self.prefer_codec_error(e));
+            }
             if self.valid > before {
                 break;
             }
@@ -231,7 +265,7 @@ mod tests {
     #[test]
     fn multibyte_cut_between_reads_is_not_an_error() {
         let data = "é".repeat(5).into_bytes();
-        let mut b = InputBuffer::new(Box::new(Trickle(data.clone(), 0, 3)), "t.csv");
+        let mut b = InputBuffer::new(Box::new(Trickle(data.clone(), 0, 3)), "t.csv", false);
         let mut got = Vec::new();
         while !b.eof() || !b.available().is_empty() {
             if b.available().is_empty() {
@@ -249,7 +283,7 @@ mod tests {
     #[test]
     fn invalid_utf8_names_line_and_offset() {
         let data = b"a\nb\nc\xffd\n".to_vec();
-        let mut b = InputBuffer::new(Box::new(io::Cursor::new(data)), "t.csv");
+        let mut b = InputBuffer::new(Box::new(io::Cursor::new(data)), "t.csv", false);
         let err = b.fill().unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -260,7 +294,7 @@ mod tests {
     #[test]
     fn truncated_character_at_end_is_an_error() {
         let data = b"ab\n\xc3".to_vec();
-        let mut b = InputBuffer::new(Box::new(io::Cursor::new(data)), "t.csv");
+        let mut b = InputBuffer::new(Box::new(io::Cursor::new(data)), "t.csv", false);
         let err = b.fill().unwrap_err();
         assert_eq!(
             err.to_string(),

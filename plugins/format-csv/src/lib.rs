@@ -38,7 +38,9 @@
 //! - **Errors** name the file and the physical 1-based line, counting line breaks inside
 //!   quoted fields, blank lines and comments, in the decompressed text: a record with the
 //!   wrong number of fields, invalid UTF-8 (also with its byte offset), or a value that
-//!   does not fit its column (also with the column's name).
+//!   does not fit its column (also with the column's name). In compressed input, a parse
+//!   error caused by corrupt data is reported as the decompression error when reading on
+//!   (up to 64 MiB) reaches it.
 
 mod buffer;
 mod dialect;

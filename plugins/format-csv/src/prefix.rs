@@ -85,7 +85,7 @@ pub(crate) fn prepare(
     dialect: &Dialect,
     options: &ScanOptions,
 ) -> Result<Prepared> {
-    let mut buffer = InputBuffer::new(input.reader()?, input.location());
+    let mut buffer = InputBuffer::new(input.reader()?, input.location(), input.codec().is_some());
     while buffer.valid_from(0).len() < BOM.len() && !buffer.eof() {
         buffer.fill()?;
     }

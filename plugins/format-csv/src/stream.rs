@@ -241,7 +241,9 @@ impl Iterator for CsvStream {
         if self.done {
             return None;
         }
-        let next = self.read_batch();
+        let next = self
+            .read_batch()
+            .map_err(|e| self.buffer.prefer_codec_error(e));
         if !matches!(next, Ok(Some(_))) {
             self.done = true;
         }

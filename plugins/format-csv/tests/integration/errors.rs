@@ -184,20 +184,29 @@ fn truncated_gzip_is_a_decompress_error() {
 
 #[test]
 fn corrupt_gzip_is_a_decompress_error() {
-    let mut data = String::from("a,b\n");
-    for i in 0..2_000 {
-        data.push_str(&format!("{i},value {i}\n"));
+    let mut data = String::from("a,b,c\n");
+    for i in 0..50_000 {
+        data.push_str(&format!("{i},value {i},{}.5\n", i % 13));
     }
-    let mut compressed = gzip(data.as_bytes());
-    let mid = compressed.len() / 2;
-    for b in &mut compressed[mid..mid + 16] {
-        *b ^= 0xa5;
+    let compressed = gzip(data.as_bytes());
+    // Garbage decompressed before the gzip check fails (ragged rows, invalid UTF-8, bad
+    // numbers) must not hide the decompression error.
+    for (at, pattern) in [(2, 0xa5), (3, 0x5a), (5, 0xff), (7, 0x01)] {
+        let mut corrupt = compressed.clone();
+        let from = corrupt.len() * at / 10;
+        for b in &mut corrupt[from..from + 16] {
+            *b ^= pattern;
+        }
+        let gz = gz_input("data/c.csv.gz", corrupt);
+        let err = decode_with(&CsvDecoder::csv(), &gz, &ScanOptions::new()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decompress, "{at}/10: {err}");
+        assert!(
+            err.to_string()
+                .starts_with("corrupt or truncated gzip data in data/c.csv.gz: "),
+            "{err}"
+        );
     }
-    let gz = gz_input("data/c.csv.gz", compressed);
-    let err = decode_with(&CsvDecoder::csv(), &gz, &ScanOptions::new()).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Decompress, "{err}");
-    assert!(err.to_string().contains("data/c.csv.gz"), "{err}");
-    // A bad header (not gzip at all).
+    // Not gzip at all.
     let gz = gz_input("data/c.csv.gz", b"not gzip at all".to_vec());
     let err = decode_with(&CsvDecoder::csv(), &gz, &ScanOptions::new()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decompress, "{err}");
