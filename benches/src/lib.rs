@@ -25,8 +25,8 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
-    "juliett", "kilo", "lima", "mike", "november", "oscar", "papa",
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett",
+    "kilo", "lima", "mike", "november", "oscar", "papa",
 ];
 
 struct Row {
@@ -104,7 +104,11 @@ pub fn json() -> PathBuf {
     write_if_missing("bench.json", || {
         let lines = jsonl_bytes();
         let mut out = b"[\n".to_vec();
-        for (i, line) in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+        for (i, line) in lines
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
             if i > 0 {
                 out.extend_from_slice(b",\n");
             }

@@ -72,7 +72,14 @@ fn ci() -> Result<(), String> {
     run(&cargo, &["fmt", "--all", "--check"])?;
     run(
         &cargo,
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     // Unit, integration and doc tests of every crate. Benches are compiled by clippy above
     // (all targets) but not run: speed is measured, not asserted.
@@ -90,7 +97,13 @@ fn python_env() -> Result<PathBuf, String> {
         run(&host, &["-m", "venv", &venv_str])?;
     }
     let py = python.to_string_lossy().to_string();
-    let mut args = vec!["-m", "pip", "install", "--quiet", "--disable-pip-version-check"];
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ];
     args.extend_from_slice(PY_PACKAGES);
     run(&py, &args)?;
     Ok(python)

@@ -177,7 +177,82 @@ fn infer(
             Field::new(name, data_type, true)
         })
         .collect();
+    let schema = Arc::new(Schema::new(fields));
+    zone_timestamps(dialect, sample, infer_rows, schema)
+}
+
+/// Timestamp columns whose sampled values all carry a UTC offset (`Z`, `+01:00`) are
+/// instants, not wall-clock times: they get the time zone `+00:00` (values are converted to
+/// UTC), as pyarrow gives them `UTC`. Without this they would print without an offset.
+fn zone_timestamps(
+    dialect: &Dialect,
+    sample: &[u8],
+    infer_rows: usize,
+    schema: SchemaRef,
+) -> std::result::Result<SchemaRef, arrow_schema::ArrowError> {
+    let candidates: Vec<usize> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.data_type(), DataType::Timestamp(_, None)))
+        .map(|(i, _)| i)
+        .collect();
+    if candidates.is_empty() {
+        return Ok(schema);
+    }
+    let text = Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name(), DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    );
+    let reader = arrow_csv::ReaderBuilder::new(Arc::new(text))
+        .with_format(dialect.format())
+        .with_projection(candidates.clone())
+        .with_batch_size(infer_rows.max(1))
+        .build(Cursor::new(sample))?;
+    let mut zoned = vec![true; candidates.len()];
+    let mut rows = 0usize;
+    for batch in reader {
+        let batch = batch?;
+        for (k, column) in batch.columns().iter().enumerate() {
+            let Some(values) = column.as_any().downcast_ref::<arrow_array::StringArray>() else {
+                zoned[k] = false;
+                continue;
+            };
+            zoned[k] &= values.iter().flatten().all(has_utc_offset);
+        }
+        rows += batch.num_rows();
+        if rows >= infer_rows {
+            break;
+        }
+    }
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    for (k, &i) in candidates.iter().enumerate() {
+        if let (true, DataType::Timestamp(unit, None)) = (zoned[k], fields[i].data_type()) {
+            let t = DataType::Timestamp(*unit, Some("+00:00".into()));
+            fields[i] = fields[i].clone().with_data_type(t);
+        }
+    }
     Ok(Arc::new(Schema::new(fields)))
+}
+
+/// Whether a timestamp string ends with `Z` or a numeric offset (`+01:00`, `-0530`, `+01`).
+fn has_utc_offset(value: &str) -> bool {
+    let v = value.trim().as_bytes();
+    if v.last().is_some_and(|b| *b == b'Z' || *b == b'z') {
+        return true;
+    }
+    // The offset sign comes after the time part, so after a ':' or 'T'.
+    let Some(sign) = v.iter().rposition(|b| *b == b'+' || *b == b'-') else {
+        return false;
+    };
+    let time_before = v[..sign].iter().any(|b| *b == b':');
+    let rest = &v[sign + 1..];
+    time_before
+        && matches!(rest.len(), 2 | 4 | 5)
+        && rest.iter().all(|b| b.is_ascii_digit() || *b == b':')
 }
 
 #[cfg(test)]
@@ -204,6 +279,31 @@ mod tests {
         assert_eq!(c.records, 3);
         assert_eq!(c.first_end, Some(4));
         assert_eq!(c.last_end, data.len());
+    }
+
+    #[test]
+    fn timestamps_with_offsets_are_utc_instants() {
+        let schema = infer(
+            &dialect(true),
+            b"a,b\n2024-01-02T03:04:05Z,2024-01-02 03:04:05\n2024-01-02 03:04:05+01:00,2024-01-03 00:00:00\n",
+            10,
+        )
+        .unwrap();
+        let types: Vec<DataType> = schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                DataType::Timestamp(arrow_schema::TimeUnit::Second, Some("+00:00".into())),
+                DataType::Timestamp(arrow_schema::TimeUnit::Second, None)
+            ]
+        );
+        assert!(has_utc_offset("2024-01-02 03:04:05-0530"));
+        assert!(!has_utc_offset("2024-01-02"));
+        assert!(!has_utc_offset("2024-01-02 03:04:05"));
     }
 
     #[test]
