@@ -46,7 +46,7 @@ fn rows() -> impl Iterator<Item = Row> {
             id,
             user: format!("user{:04}", rng.next() % 5000),
             score: (rng.next() % 1_000_000) as f64 / 1000.0,
-            flag: rng.next() % 2 == 0,
+            flag: rng.next().is_multiple_of(2),
             text: text.join(" "),
         }
     })

@@ -248,7 +248,7 @@ fn has_utc_offset(value: &str) -> bool {
     let Some(sign) = v.iter().rposition(|b| *b == b'+' || *b == b'-') else {
         return false;
     };
-    let time_before = v[..sign].iter().any(|b| *b == b':');
+    let time_before = v[..sign].contains(&b':');
     let rest = &v[sign + 1..];
     time_before
         && matches!(rest.len(), 2 | 4 | 5)

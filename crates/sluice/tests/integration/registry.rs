@@ -38,7 +38,12 @@ fn a_clashing_name_is_refused_unless_replacing() {
     let mut r = Registry::from_inventory();
     let csv = r.decoder("csv").expect("csv");
     let err = r
-        .register_decoder(csv.clone(), 0, sluice::Origin::BuiltIn, false)
+        .register_decoder(
+            std::sync::Arc::clone(&csv),
+            0,
+            sluice::Origin::BuiltIn,
+            false,
+        )
         .expect_err("duplicate");
     assert_eq!(err.kind(), sluice::ErrorKind::InvalidOption);
     assert!(
