@@ -40,6 +40,7 @@
 //! # Ok::<(), sluice_core::Error>(())
 //! ```
 
+pub mod chunked;
 mod codec;
 pub mod conformance;
 mod decoder;

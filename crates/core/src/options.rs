@@ -42,7 +42,9 @@ pub struct ScanOptions {
     pub infer_rows: usize,
     /// Format-specific options, validated by the decoder (unknown keys are an error).
     pub format_options: Map<String, Value>,
-    /// Worker threads decoding inputs in parallel; 0 means one per core.
+    /// Worker threads decoding inputs in parallel; 0 means one per core. A scan of one
+    /// input passes it to the decoder, which may split the input across that many threads
+    /// (see [`crate::chunked`]); a scan of several inputs decodes each on one thread.
     pub threads: usize,
     /// Bytes of decoded batches the pipeline may hold ahead of the consumer.
     pub readahead_bytes: usize,

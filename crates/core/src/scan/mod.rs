@@ -164,6 +164,8 @@ impl Scan {
                         // it whole and let the null-filling keep the count.
                         projection: projection.filter(|p| !p.is_empty()),
                         limit: None,
+                        // Files already decode in parallel; one thread within each.
+                        threads: 1,
                         ..self.options.clone()
                     };
                     Task::Deferred {
