@@ -39,7 +39,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod batch;
 mod infer;
+mod parallel;
 mod parser;
 mod splitter;
 mod stream;
@@ -113,7 +115,7 @@ impl Decoder for JsonLinesDecoder {
 
     fn open(&self, input: &DecodeInput, options: &ScanOptions) -> Result<Box<dyn BatchStream>> {
         self.validate_options(options)?;
-        Ok(Box::new(stream::open(Framing::Lines, input, options)?))
+        stream::open(Framing::Lines, input, options)
     }
 }
 
@@ -146,7 +148,7 @@ impl Decoder for JsonDecoder {
 
     fn open(&self, input: &DecodeInput, options: &ScanOptions) -> Result<Box<dyn BatchStream>> {
         self.validate_options(options)?;
-        Ok(Box::new(stream::open(Framing::Document, input, options)?))
+        stream::open(Framing::Document, input, options)
     }
 }
 

@@ -7,7 +7,8 @@
 
 use std::io::{ErrorKind as IoKind, Read};
 
-use memchr::memchr;
+use memchr::{memchr, memchr_iter, memrchr};
+use sluice_core::chunked::Chunk;
 use sluice_core::{Error, Position, Result};
 
 /// The initial buffer size (less for inputs known to be smaller).
@@ -100,6 +101,19 @@ impl std::fmt::Debug for Splitter {
 
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Where the record of one JSON Lines line starts: `Some(index)` of its `{`, `None` for a
+/// blank line, or the error message for a line that is not an object.
+pub(crate) fn line_record(text: &[u8]) -> std::result::Result<Option<usize>, String> {
+    match text.iter().position(|&b| !is_ws(b)) {
+        None => Ok(None),
+        Some(first) if text[first] == b'{' => Ok(Some(first)),
+        Some(first) => Err(format!(
+            "expected a JSON object on each line, found {}",
+            describe(text[first])
+        )),
+    }
 }
 
 /// Describes the value that starts with `b`, for messages.
@@ -270,17 +284,75 @@ impl Splitter {
             self.line += 1;
             self.pos = next;
             self.line_start = next;
-            let text = &self.buf[start..end];
-            if let Some(first) = text.iter().position(|&b| !is_ws(b)) {
-                let b = text[first];
-                if b != b'{' {
-                    let msg = format!("expected a JSON object on each line, found {}", describe(b));
-                    return Err(self.error(line, msg));
-                }
-                return Ok(Some(self.record(start + first, end, line)));
+            match line_record(&self.buf[start..end]) {
+                Ok(Some(first)) => return Ok(Some(self.record(start + first, end, line))),
+                Ok(None) => self.skipped(),
+                Err(msg) => return Err(self.error(line, msg)),
             }
-            self.skipped();
         }
+    }
+
+    /// Makes `record` (one this splitter handed out, not yet released) and the lines after
+    /// it the next to be split again, as chunks.
+    pub(crate) fn rewind(&mut self, record: &Record) {
+        let idx = (record.start.saturating_sub(self.base) as usize).min(self.filled);
+        (self.pos, self.line_start, self.line) = (idx, idx, record.line);
+        self.keep = self.keep.min(idx);
+        self.handed = idx;
+    }
+
+    /// Whether the whole input has been read into the buffer.
+    pub(crate) fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// The next chunk of whole lines (JSON Lines framing): about `target` bytes, cut after
+    /// a newline, from the first line not yet handed out; more when one line is longer.
+    /// `None` at the end of the input. Records are not checked here.
+    pub(crate) fn next_chunk(&mut self, target: usize) -> Result<Option<Chunk>> {
+        if self.failed {
+            return Ok(None);
+        }
+        if !self.started {
+            self.start()?;
+        }
+        // Earlier chunks were copied out: their bytes may go.
+        (self.keep, self.handed, self.pos) = (self.line_start, self.line_start, self.line_start);
+        let cut = loop {
+            let start = self.line_start;
+            if self.eof && self.filled - start <= target {
+                break self.filled;
+            }
+            if self.filled - start >= target || self.eof {
+                let window = &self.buf[start..self.filled.min(start + target)];
+                if let Some(i) = memrchr(b'\n', window) {
+                    break start + i + 1;
+                }
+                // One line longer than the target: up to its end.
+                let from = self.pos.max(start + window.len());
+                if let Some(i) = memchr(b'\n', &self.buf[from..self.filled]) {
+                    break from + i + 1;
+                }
+                self.pos = self.filled;
+                if self.eof {
+                    break self.filled;
+                }
+            }
+            self.fill()?;
+        };
+        let start = self.line_start;
+        if cut == start {
+            return Ok(None);
+        }
+        let data = self.buf[start..cut].to_vec();
+        let chunk = Chunk {
+            first_line: self.line,
+            offset: self.base + start as u64,
+            data,
+        };
+        self.line += memchr_iter(b'\n', &chunk.data).count() as u64;
+        (self.line_start, self.pos, self.keep, self.handed) = (cut, cut, cut, cut);
+        Ok(Some(chunk))
     }
 
     /// Lets whitespace skipped up to `pos` be discarded, when the caller holds no record.
