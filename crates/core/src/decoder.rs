@@ -11,6 +11,36 @@ use crate::codec::TaggedReader;
 use crate::readahead::ReadAhead;
 use crate::{ByteSource, Codec, Error, Result, ScanOptions};
 
+/// How far [`drain_for_codec_error`] reads past a parse error.
+const DRAIN_LIMIT: usize = 64 << 20;
+
+/// Corrupt compressed data often decompresses to garbage before the decompressor notices:
+/// after a parse error `err` in a compressed input, reads on from `reader` (up to 64 MiB)
+/// and returns the decompression error found there, if any, else `err`. Errors other than
+/// [`ErrorKind::Parse`](crate::ErrorKind::Parse) are returned as they are, without reading.
+pub fn drain_for_codec_error(reader: &mut dyn Read, location: &str, err: Error) -> Error {
+    if err.kind() != crate::ErrorKind::Parse {
+        return err;
+    }
+    let mut sink = vec![0; 64 << 10];
+    let mut drained = 0;
+    while drained < DRAIN_LIMIT {
+        match reader.read(&mut sink) {
+            Ok(0) => break,
+            Ok(n) => drained += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let codec = Error::from_io(location.to_string(), e);
+                if codec.kind() == crate::ErrorKind::Decompress {
+                    return codec;
+                }
+                break;
+            }
+        }
+    }
+    err
+}
+
 /// How a format reads its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -61,6 +61,7 @@ pub use codec::ZstdCodec;
 pub use codec::{Codec, CodecRegistration};
 pub use decoder::{
     Access, BatchStream, DecodeInput, Decoder, DecoderRegistration, MemoryStream, Probe, Sniff,
+    drain_for_codec_error,
 };
 pub use error::{BoxError, DecompressFailure, Error, ErrorKind, Position, Result};
 pub use location::{Location, STDIN_SCHEME};

@@ -3,15 +3,12 @@
 
 use std::io::{self, Read};
 
-use sluice_core::{Error, ErrorKind, Position, Result};
+use sluice_core::{Error, Position, Result, drain_for_codec_error};
 
 /// Bytes asked of the reader per refill.
 const READ_SIZE: usize = 1 << 20;
 /// A refill first makes at least this much room.
 const MIN_FREE: usize = 64 << 10;
-/// How far a compressed input is read past a parse error to look for the decompression
-/// error that may have caused it.
-const DRAIN_LIMIT: usize = 64 << 20;
 /// The smallest buffer once decoding starts: several reads fit before the kept bytes of
 /// the batch in progress are moved to the front.
 const MIN_CAPACITY: usize = 4 << 20;
@@ -32,6 +29,8 @@ pub(crate) struct InputBuffer {
     valid: usize,
     end: usize,
     eof: bool,
+    /// Whether bytes read are checked to be UTF-8 (else they are taken as they are).
+    validating: bool,
     /// Bytes and line breaks discarded from the front of `buf`.
     discarded_bytes: u64,
     discarded_lines: u64,
@@ -79,9 +78,42 @@ impl InputBuffer {
             valid: 0,
             end: 0,
             eof: false,
+            validating: true,
             discarded_bytes: 0,
             discarded_lines: 0,
         }
+    }
+
+    /// A buffer holding all of `data`, a piece of an input that starts at byte `offset` on
+    /// line `first_line`, validated as UTF-8 (errors name the line of the whole input).
+    pub(crate) fn from_chunk(
+        data: Vec<u8>,
+        location: &str,
+        first_line: u64,
+        offset: u64,
+    ) -> Result<Self> {
+        let end = data.len();
+        let mut buffer = InputBuffer {
+            buf: data,
+            end,
+            eof: true,
+            discarded_bytes: offset,
+            discarded_lines: first_line.saturating_sub(1),
+            ..InputBuffer::new(Box::new(io::empty()), location, false)
+        };
+        buffer.validate()?;
+        Ok(buffer)
+    }
+
+    /// Stops checking that what is read next is UTF-8: the reader of the chunks does it
+    /// (in parallel), with the same error positions.
+    pub(crate) fn stop_validating(&mut self) {
+        self.validating = false;
+    }
+
+    /// The offset in the whole (decompressed) input of buffer offset `at`.
+    pub(crate) fn stream_offset(&self, at: usize) -> u64 {
+        self.discarded_bytes + at as u64
     }
 
     pub(crate) fn location(&self) -> &str {
@@ -140,26 +172,10 @@ impl InputBuffer {
     /// notices: when a parse error happens in a compressed input, read on (up to 64 MiB)
     /// and report the decompression error instead, if there is one.
     pub(crate) fn prefer_codec_error(&mut self, err: Error) -> Error {
-        if !self.compressed || err.kind() != ErrorKind::Parse {
+        if !self.compressed {
             return err;
         }
-        let mut sink = vec![0; 64 << 10];
-        let mut drained = 0;
-        while drained < DRAIN_LIMIT {
-            match self.reader.read(&mut sink) {
-                Ok(0) => break,
-                Ok(n) => drained += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let codec = Error::from_io(self.location.clone(), e);
-                    if codec.kind() == ErrorKind::Decompress {
-                        return codec;
-                    }
-                    break;
-                }
-            }
-        }
-        err
+        drain_for_codec_error(&mut self.reader, &self.location, err)
     }
 
     /// Reads more bytes (about 1 MiB unless the reader ends first) and validates them.
@@ -211,6 +227,10 @@ impl InputBuffer {
     }
 
     fn validate(&mut self) -> Result<()> {
+        if !self.validating {
+            self.valid = self.end;
+            return Ok(());
+        }
         match std::str::from_utf8(&self.buf[self.valid..self.end]) {
             Ok(_) => self.valid = self.end,
             Err(e) => {

@@ -3,7 +3,11 @@
 use arrow_csv::reader::Format;
 use sluice_core::{Error, FormatOptions, Result, ScanOptions};
 
-/// How a delimited file is written: header, delimiter, quoting, escaping and comments.
+/// The default of the `block_size` option: bytes per chunk decoded in parallel.
+pub(crate) const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
+
+/// How a delimited file is written (header, delimiter, quoting, escaping and comments) and
+/// read (block size).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Dialect {
     pub(crate) header: bool,
@@ -11,6 +15,9 @@ pub(crate) struct Dialect {
     pub(crate) quote: u8,
     pub(crate) escape: Option<u8>,
     pub(crate) comment: Option<u8>,
+    /// About how many bytes each thread decodes at a time when one input is decoded on
+    /// several threads (a longer record makes a longer block).
+    pub(crate) block_size: usize,
 }
 
 impl Dialect {
@@ -28,6 +35,10 @@ impl Dialect {
             quote: opts.byte("quote")?.unwrap_or(b'"'),
             escape: opts.byte("escape")?,
             comment: opts.byte("comment")?,
+            block_size: opts
+                .usize("block_size")?
+                .unwrap_or(DEFAULT_BLOCK_SIZE)
+                .max(1),
         };
         opts.finish()?;
         dialect.check(format)?;
@@ -115,7 +126,8 @@ mod tests {
                 delimiter: b'\t',
                 quote: b'"',
                 escape: None,
-                comment: None
+                comment: None,
+                block_size: DEFAULT_BLOCK_SIZE
             }
         );
         let opts = ScanOptions::new()
@@ -123,7 +135,8 @@ mod tests {
             .with_format_option("delimiter", ";")
             .with_format_option("quote", "'")
             .with_format_option("escape", "\\")
-            .with_format_option("comment", "#");
+            .with_format_option("comment", "#")
+            .with_format_option("block_size", 1000);
         let d = Dialect::from_options("csv", b',', &opts).unwrap();
         assert_eq!(
             d,
@@ -132,7 +145,8 @@ mod tests {
                 delimiter: b';',
                 quote: b'\'',
                 escape: Some(b'\\'),
-                comment: Some(b'#')
+                comment: Some(b'#'),
+                block_size: 1000
             }
         );
     }
@@ -147,8 +161,8 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "invalid option: unknown csv option(s) delimeter; known options: comment, \
-             delimiter, escape, header, quote"
+            "invalid option: unknown csv option(s) delimeter; known options: block_size, \
+             comment, delimiter, escape, header, quote"
         );
         let err = Dialect::from_options(
             "csv",

@@ -26,7 +26,8 @@
 //!
 //! - **Options** (`format_options`): `header` (default true), `delimiter`, `quote`
 //!   (default `"`), `escape` (none by default; a doubled quote is always an escaped
-//!   quote), `comment` (lines starting with it are skipped). Unknown keys are an error.
+//!   quote), `comment` (lines starting with it are skipped), `block_size` (bytes each
+//!   thread decodes at a time, default 4 MiB). Unknown keys are an error.
 //! - **Header**: without one, columns are named `f0`, `f1`, ... as pyarrow names them.
 //! - **Types** are inferred by arrow-csv from the first `infer_rows` records: Int64,
 //!   Float64, Boolean, Date32, Timestamp or Utf8; a column with no value in the sample is
@@ -35,6 +36,9 @@
 //!   inference (up to about 16 MiB) and decoding continues from that buffer. A UTF-8 BOM
 //!   is dropped; an input with no record (0 bytes, a BOM, blank lines) is zero rows with
 //!   an empty schema.
+//! - **Threads**: with `threads` other than 1, an input larger than one block is cut into
+//!   blocks at record boundaries (quote-aware, like the parser) and the blocks are decoded
+//!   on that many threads (0: one per core), in order, with the same values and errors.
 //! - **Errors** name the file and the physical 1-based line, counting line breaks inside
 //!   quoted fields, blank lines and comments, in the decompressed text: a record with the
 //!   wrong number of fields, invalid UTF-8 (also with its byte offset), or a value that
@@ -46,18 +50,21 @@ mod buffer;
 mod dialect;
 mod locate;
 mod prefix;
+mod split;
 mod stream;
 
 use std::sync::Arc;
 
 use arrow_schema::SchemaRef;
+use sluice_core::chunked::ParallelChunkStream;
 use sluice_core::{
     BatchStream, DecodeInput, Decoder, DecoderRegistration, MemoryStream, Probe, Result,
     ScanOptions, Sniff,
 };
 
 use crate::dialect::Dialect;
-use crate::prefix::prepare;
+use crate::prefix::{Prepared, prepare};
+use crate::split::{CsvChunkDecoder, CsvSplitter};
 use crate::stream::CsvStream;
 
 /// A delimited-text decoder: `csv` or `tsv`, differing in name, extension and default
@@ -152,6 +159,15 @@ impl Decoder for CsvDecoder {
             };
             return Ok(Box::new(MemoryStream::new(schema, Vec::new())));
         }
+        let threads = match options.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        let small =
+            prepared.buffer.eof() && prepared.buffer.available().len() <= dialect.block_size;
+        if threads > 1 && !small {
+            return parallel(prepared, dialect, projection, options, threads, input);
+        }
         Ok(Box::new(CsvStream::new(
             prepared.buffer,
             dialect,
@@ -160,6 +176,36 @@ impl Decoder for CsvDecoder {
             options.batch_size,
         )?))
     }
+}
+
+/// The stream decoding `prepared` in blocks on `threads` threads.
+fn parallel(
+    prepared: Prepared,
+    dialect: Dialect,
+    projection: Option<Vec<usize>>,
+    options: &ScanOptions,
+    threads: usize,
+    input: &DecodeInput,
+) -> Result<Box<dyn BatchStream>> {
+    let decoder = CsvChunkDecoder {
+        location: input.location().to_string(),
+        dialect,
+        file_schema: Arc::clone(&prepared.schema),
+        projection: projection.clone(),
+        batch_size: options.batch_size,
+    };
+    let schema = match projection {
+        Some(indices) => Arc::new(prepared.schema.project(&indices)?),
+        None => prepared.schema,
+    };
+    Ok(Box::new(ParallelChunkStream::new(
+        schema,
+        Box::new(CsvSplitter::new(prepared.buffer, &dialect)),
+        Arc::new(decoder),
+        threads,
+        threads * 2,
+        input.codec().is_some(),
+    )))
 }
 
 #[cfg(test)]

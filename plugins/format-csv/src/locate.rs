@@ -174,6 +174,7 @@ mod tests {
             quote: b'"',
             escape: None,
             comment: Some(b'#'),
+            block_size: crate::dialect::DEFAULT_BLOCK_SIZE,
         }
     }
 

@@ -28,6 +28,9 @@ pub(crate) struct CsvStream {
     dialect: Dialect,
     batch_size: usize,
     rows_flushed: u64,
+    /// Whether the first record of the buffer is the input's first (so that record
+    /// numbers mean something); false for a chunk of a larger input.
+    numbered: bool,
     done: bool,
 }
 
@@ -75,8 +78,16 @@ impl CsvStream {
             dialect,
             batch_size,
             rows_flushed: 0,
+            numbered: true,
             done: false,
         })
+    }
+
+    /// The stream for a chunk that starts after other records: errors carry lines but no
+    /// record numbers.
+    pub(crate) fn unnumbered(mut self) -> Self {
+        self.numbered = false;
+        self
     }
 
     fn read_batch(&mut self) -> Result<Option<RecordBatch>> {
@@ -149,7 +160,9 @@ impl CsvStream {
             Some(at) => Position::line(self.buffer.line_at(at)),
             None => Position::NONE,
         };
-        position.record = Some(self.rows_flushed + index + 1);
+        if self.numbered {
+            position.record = Some(self.rows_flushed + index + 1);
+        }
         position
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions, StringArray};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::SchemaRef;
-use sluice_core::{BatchStream, Error, ErrorKind, Position, Result};
+use sluice_core::{BatchStream, Error, Position, Result, drain_for_codec_error};
 
 /// Bytes asked of the reader per refill.
 const READ_SIZE: usize = 1 << 20;
@@ -14,9 +14,6 @@ const READ_SIZE: usize = 1 << 20;
 const MAX_VALUES: usize = i32::MAX as usize;
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
-/// How far a compressed input is read past a parse error to look for the decompression
-/// error that may have caused it.
-const DRAIN_LIMIT: usize = 64 << 20;
 
 /// Reads an input line by line into batches of one `Utf8` column (or of projections of
 /// it), each holding at most `batch_size` lines.
@@ -110,26 +107,10 @@ impl TextStream {
     /// notices: when a parse error happens in a compressed input, read on (up to 64 MiB)
     /// and report the decompression error instead, if there is one.
     fn prefer_codec_error(&mut self, err: Error) -> Error {
-        if !self.compressed || err.kind() != ErrorKind::Parse {
+        if !self.compressed {
             return err;
         }
-        let mut sink = vec![0; 64 << 10];
-        let mut drained = 0;
-        while drained < DRAIN_LIMIT {
-            match self.reader.read(&mut sink) {
-                Ok(0) => break,
-                Ok(n) => drained += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let codec = Error::from_io(self.location.clone(), e);
-                    if codec.kind() == ErrorKind::Decompress {
-                        return codec;
-                    }
-                    break;
-                }
-            }
-        }
-        err
+        drain_for_codec_error(&mut self.reader, &self.location, err)
     }
 
     /// Moves the unread bytes to the front, grows the buffer when full, and reads.

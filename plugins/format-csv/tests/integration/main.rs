@@ -4,6 +4,7 @@
 mod errors;
 mod input;
 mod options;
+mod parallel;
 mod values;
 
 use std::io::Write;

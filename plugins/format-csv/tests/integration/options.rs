@@ -54,8 +54,8 @@ fn validate_options_rejects_unknown_keys_and_bad_values() {
     assert_eq!(err.kind(), ErrorKind::InvalidOption);
     assert_eq!(
         err.to_string(),
-        "invalid option: unknown csv option(s) headers; known options: comment, delimiter, \
-         escape, header, quote"
+        "invalid option: unknown csv option(s) headers; known options: block_size, \
+         comment, delimiter, escape, header, quote"
     );
     let err = d
         .validate_options(&ScanOptions::new().with_format_option("delimiter", ";;"))
