@@ -115,7 +115,7 @@ impl Decoder for JsonLinesDecoder {
 
     fn open(&self, input: &DecodeInput, options: &ScanOptions) -> Result<Box<dyn BatchStream>> {
         self.validate_options(options)?;
-        stream::open(Framing::Lines, input, options)
+        stream::open(Framing::Lines, input, options, parallel::CHUNK_BYTES)
     }
 }
 
@@ -148,7 +148,7 @@ impl Decoder for JsonDecoder {
 
     fn open(&self, input: &DecodeInput, options: &ScanOptions) -> Result<Box<dyn BatchStream>> {
         self.validate_options(options)?;
-        stream::open(Framing::Document, input, options)
+        stream::open(Framing::Document, input, options, parallel::CHUNK_BYTES)
     }
 }
 

@@ -18,10 +18,11 @@ use crate::splitter::{Record, Splitter, line_record};
 pub(crate) const CHUNK_BYTES: usize = 4 << 20;
 
 /// A stream decoding the lines of `splitter` (rewound to the first record not yet
-/// decoded) on `threads` threads.
+/// decoded) in chunks of about `chunk_bytes` on `threads` threads.
 pub(crate) fn stream(
     splitter: Splitter,
     setup: Arc<DecodeSetup>,
+    chunk_bytes: usize,
     threads: usize,
     compressed: bool,
 ) -> ParallelChunkStream {
@@ -31,7 +32,10 @@ pub(crate) fn stream(
     };
     ParallelChunkStream::new(
         setup.schema(),
-        Box::new(LineChunks(splitter)),
+        Box::new(LineChunks {
+            splitter,
+            chunk_bytes,
+        }),
         Arc::new(decoder),
         threads,
         threads * 2,
@@ -39,12 +43,15 @@ pub(crate) fn stream(
     )
 }
 
-/// Cuts JSON Lines into chunks of about [`CHUNK_BYTES`].
-struct LineChunks(Splitter);
+/// Cuts JSON Lines into chunks of about `chunk_bytes`.
+struct LineChunks {
+    splitter: Splitter,
+    chunk_bytes: usize,
+}
 
 impl ChunkSplitter for LineChunks {
     fn next_chunk(&mut self) -> Result<Option<Chunk>> {
-        self.0.next_chunk(CHUNK_BYTES)
+        self.splitter.next_chunk(self.chunk_bytes)
     }
 }
 
@@ -118,5 +125,83 @@ impl RecordSource for ChunkLines<'_> {
         self.data
             .get(record.start as usize..record.end as usize)
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sluice_core::{DecodeInput, MemorySource, ScanOptions};
+
+    use crate::splitter::Framing;
+    use crate::stream::open;
+
+    /// Each row as a one-row batch, or the error message.
+    fn rows(data: &[u8], options: &ScanOptions, chunk: usize) -> Result<Vec<RecordBatch>, String> {
+        let source = MemorySource::new("t.jsonl", data.to_vec());
+        let input = DecodeInput::new(std::sync::Arc::new(source), None);
+        let stream = open(Framing::Lines, &input, options, chunk).map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        for batch in stream {
+            let batch = batch.map_err(|e| e.to_string())?;
+            assert!(batch.num_rows() <= options.batch_size);
+            out.extend((0..batch.num_rows()).map(|i| batch.slice(i, 1)));
+        }
+        Ok(out)
+    }
+
+    use super::*;
+
+    const GOOD: &[&[u8]] = &[
+        b"{\"a\": 1}\n{\"a\": 2, \"b\": [1]}\n{\"b\": []}\n",
+        b"\xEF\xBB\xBF\n\n {\"a\": 1}\r\n\r\n  \n{\"a\": 2}\r\n{\"a\": 3, \"s\": \"\xc3\xa9\"}",
+        b"{\"s\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}\n{\"s\": \"b\"}\n\n\n{}\n{\"s\": null}\n",
+    ];
+
+    const BAD: &[&[u8]] = &[
+        b"{\"a\": 1}\n{\"a\": 2}\n\n{\"a\": 3 x}\n{\"a\": 4}\n",
+        b"{\"a\": 1}\n{\"a\": 2}\n\r\n{\"a\": \"x\"}\n{\"a\": 4}\n",
+        b"{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3} {\"a\": 4}\n{\"a\": 5}\n",
+        b"{\"a\": 1}\n{\"a\": 2}\n\n[1]\n{\"a\": 5}\n",
+        b"{\"a\": \"x\"}\n{\"a\": \"y\"}\n{\"a\": \"\xff\"}\n{\"a\": \"z\"}\n",
+        b"{\"a\": 1}\n{\"a\": 2}\n{\"a\": [1,",
+    ];
+
+    #[test]
+    fn every_chunk_size_matches_one_thread() {
+        for data in GOOD.iter().chain(BAD) {
+            for infer in [1, 2, 1000] {
+                for bs in [1, 2, 100] {
+                    let opts = ScanOptions::new()
+                        .with_infer_rows(infer)
+                        .with_batch_size(bs);
+                    let want = rows(data, &opts.clone().with_threads(1), 1);
+                    for chunk in [1, 5, 17, 40, 1 << 20] {
+                        let got = rows(data, &opts.clone().with_threads(3), chunk);
+                        assert_eq!(
+                            got,
+                            want,
+                            "{:?} chunk {chunk}",
+                            String::from_utf8_lossy(data)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_inputs_fail_and_good_ones_decode() {
+        let opts = ScanOptions::new().with_threads(3).with_infer_rows(1);
+        for data in GOOD {
+            assert!(rows(data, &opts, 3).is_ok_and(|r| r.len() >= 3));
+        }
+        let lines = [4, 4, 3, 4, 3, 3];
+        for (data, line) in BAD.iter().zip(lines) {
+            let e = rows(data, &opts, 3).err().unwrap_or_default();
+            assert!(
+                e.starts_with(&format!("invalid JSON at t.jsonl line {line}: ")),
+                "{e}"
+            );
+        }
     }
 }

@@ -301,9 +301,9 @@ impl Splitter {
         self.handed = idx;
     }
 
-    /// Whether the whole input has been read into the buffer.
-    pub(crate) fn at_eof(&self) -> bool {
-        self.eof
+    /// The length of the input, once it has all been read.
+    pub(crate) fn read_len(&self) -> Option<u64> {
+        self.eof.then_some(self.base + self.filled as u64)
     }
 
     /// The next chunk of whole lines (JSON Lines framing): about `target` bytes, cut after

@@ -12,15 +12,17 @@ use sluice_core::{BatchStream, DecodeInput, Error, Position, Result, ScanOptions
 
 use crate::batch::{BatchDecoder, DecodeSetup, RecordSource};
 use crate::infer::Inference;
-use crate::parallel::{self, CHUNK_BYTES};
+use crate::parallel;
 use crate::splitter::{Framing, Record, Splitter};
 
 /// Opens `input`: infers the schema from the first records unless one is given (those
-/// records are kept and decoded first, so the input is read only once).
+/// records are kept and decoded first, so the input is read only once). JSON Lines larger
+/// than `chunk_bytes` are decoded in chunks of that size when `options` allow threads.
 pub(crate) fn open(
     framing: Framing,
     input: &DecodeInput,
     options: &ScanOptions,
+    chunk_bytes: usize,
 ) -> Result<Box<dyn BatchStream>> {
     options.validate()?;
     let location = input.location().to_string();
@@ -69,16 +71,17 @@ pub(crate) fn open(
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         n => n,
     };
-    // Small inputs (or all read already) gain nothing from threads.
-    let small = splitter.at_eof() || size_hint.is_some_and(|n| n <= CHUNK_BYTES as u64);
+    // Inputs of one chunk gain nothing from threads.
+    let small = size_hint
+        .or(splitter.read_len())
+        .is_some_and(|n| n <= chunk_bytes as u64);
     if framing == Framing::Lines && threads > 1 && !small {
         if let Some(first) = sample.front() {
             splitter.rewind(first);
         }
         let compressed = input.codec().is_some();
-        return Ok(Box::new(parallel::stream(
-            splitter, setup, threads, compressed,
-        )));
+        let stream = parallel::stream(splitter, setup, chunk_bytes, threads, compressed);
+        return Ok(Box::new(stream));
     }
     Ok(Box::new(JsonStream {
         decoder: BatchDecoder::new(Arc::clone(&setup))?,

@@ -5,6 +5,7 @@ mod conformance;
 mod document;
 mod errors;
 mod lines;
+mod parallel;
 
 use std::io::Read;
 use std::ops::Range;
