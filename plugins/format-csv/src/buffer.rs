@@ -1,6 +1,7 @@
 //! [`InputBuffer`]: the bytes of one input, read once, validated as UTF-8, and kept from
 //! the start of the batch being decoded so that errors can be traced to their line.
 
+use std::borrow::Cow;
 use std::io::{self, Read};
 
 use sluice_core::{Error, Position, Result, drain_for_codec_error};
@@ -19,24 +20,23 @@ const MIN_CAPACITY: usize = 4 << 20;
 /// but belongs to the batch in progress (kept to locate errors); `[pos, valid)` is valid
 /// UTF-8 not consumed yet; `[valid, end)` is read but not validated (at most a character
 /// cut by the end of the last read).
-pub(crate) struct InputBuffer {
+pub(crate) struct InputBuffer<'a> {
     reader: Box<dyn Read + Send>,
     location: String,
     compressed: bool,
-    buf: Vec<u8>,
+    /// Borrowed when the buffer is a chunk of an input, read whole already.
+    buf: Cow<'a, [u8]>,
     keep: usize,
     pos: usize,
     valid: usize,
     end: usize,
     eof: bool,
-    /// Whether bytes read are checked to be UTF-8 (else they are taken as they are).
-    validating: bool,
     /// Bytes and line breaks discarded from the front of `buf`.
     discarded_bytes: u64,
     discarded_lines: u64,
 }
 
-impl std::fmt::Debug for InputBuffer {
+impl std::fmt::Debug for InputBuffer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InputBuffer")
             .field("location", &self.location)
@@ -65,20 +65,19 @@ pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
     total
 }
 
-impl InputBuffer {
+impl<'a> InputBuffer<'a> {
     /// A buffer over `reader`; `compressed` when it decompresses its input.
     pub(crate) fn new(reader: Box<dyn Read + Send>, location: &str, compressed: bool) -> Self {
         InputBuffer {
             reader,
             location: location.to_string(),
             compressed,
-            buf: Vec::new(),
+            buf: Cow::Owned(Vec::new()),
             keep: 0,
             pos: 0,
             valid: 0,
             end: 0,
             eof: false,
-            validating: true,
             discarded_bytes: 0,
             discarded_lines: 0,
         }
@@ -87,14 +86,14 @@ impl InputBuffer {
     /// A buffer holding all of `data`, a piece of an input that starts at byte `offset` on
     /// line `first_line`, validated as UTF-8 (errors name the line of the whole input).
     pub(crate) fn from_chunk(
-        data: Vec<u8>,
+        data: &'a [u8],
         location: &str,
         first_line: u64,
         offset: u64,
     ) -> Result<Self> {
         let end = data.len();
         let mut buffer = InputBuffer {
-            buf: data,
+            buf: Cow::Borrowed(data),
             end,
             eof: true,
             discarded_bytes: offset,
@@ -105,10 +104,11 @@ impl InputBuffer {
         Ok(buffer)
     }
 
-    /// Stops checking that what is read next is UTF-8: the reader of the chunks does it
-    /// (in parallel), with the same error positions.
-    pub(crate) fn stop_validating(&mut self) {
-        self.validating = false;
+    /// The bytes read but not consumed (validated or not), the reader of the rest, and
+    /// whether it is exhausted.
+    pub(crate) fn into_rest(self) -> (Vec<u8>, Box<dyn Read + Send>, bool) {
+        let rest = self.buf[self.pos..self.end].to_vec();
+        (rest, self.reader, self.eof)
     }
 
     /// The offset in the whole (decompressed) input of buffer offset `at`.
@@ -199,7 +199,7 @@ impl InputBuffer {
             let keep = self.keep;
             self.discarded_lines += count_lines(&self.buf[..keep]);
             self.discarded_bytes += keep as u64;
-            self.buf.copy_within(keep..self.end, 0);
+            self.buf.to_mut().copy_within(keep..self.end, 0);
             self.end -= keep;
             self.valid -= keep;
             self.pos -= keep;
@@ -209,11 +209,11 @@ impl InputBuffer {
             let len = (self.buf.len() * 2)
                 .max(self.end + READ_SIZE)
                 .max(MIN_CAPACITY);
-            self.buf.resize(len, 0);
+            self.buf.to_mut().resize(len, 0);
         }
         let target = self.end + (self.buf.len() - self.end).min(READ_SIZE);
         while self.end < target {
-            match self.reader.read(&mut self.buf[self.end..target]) {
+            match self.reader.read(&mut self.buf.to_mut()[self.end..target]) {
                 Ok(0) => {
                     self.eof = true;
                     break;
@@ -227,10 +227,6 @@ impl InputBuffer {
     }
 
     fn validate(&mut self) -> Result<()> {
-        if !self.validating {
-            self.valid = self.end;
-            return Ok(());
-        }
         match std::str::from_utf8(&self.buf[self.valid..self.end]) {
             Ok(_) => self.valid = self.end,
             Err(e) => {

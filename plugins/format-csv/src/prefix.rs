@@ -71,7 +71,7 @@ impl RecordCounter {
 /// its first data record.
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    pub(crate) buffer: InputBuffer,
+    pub(crate) buffer: InputBuffer<'static>,
     /// The file's schema (explicit or inferred), before projection.
     pub(crate) schema: SchemaRef,
     /// The input holds no record (0 bytes, a BOM, blank lines or whitespace).

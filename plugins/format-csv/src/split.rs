@@ -2,11 +2,13 @@
 //! record boundaries found by [`BoundaryScanner`], and [`CsvChunkDecoder`] decodes each
 //! chunk with the same code as the sequential stream.
 
+use std::io::Read;
+
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use memchr::{memchr, memchr2, memchr3};
-use sluice_core::Result;
 use sluice_core::chunked::{Chunk, ChunkDecoder, ChunkSplitter};
+use sluice_core::{Error, Result};
 
 use crate::buffer::{InputBuffer, count_lines};
 use crate::dialect::Dialect;
@@ -14,6 +16,8 @@ use crate::stream::CsvStream;
 
 /// Bytes scanned for boundaries between checks for a chunk to cut.
 const SCAN_STEP: usize = 1 << 20;
+/// The least a read asks for, when a record is longer than a block.
+const READ_MIN: usize = 64 << 10;
 
 /// Where the scanner is, in csv-core's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,59 +176,103 @@ impl BoundaryScanner {
 }
 
 /// Cuts an input, from its first data record on, into chunks of about `block_size` bytes
-/// that end at record boundaries. UTF-8 is checked by the chunks' decoder.
+/// that end at record boundaries, reading straight into each chunk's bytes. UTF-8 is
+/// checked by the chunks' decoder.
 pub(crate) struct CsvSplitter {
-    buffer: InputBuffer,
+    reader: Box<dyn Read + Send>,
+    location: String,
+    eof: bool,
+    /// The bytes read and not cut yet: the next chunk's start.
+    pending: Vec<u8>,
     scanner: BoundaryScanner,
     block_size: usize,
-    /// How much of the buffer's available bytes was scanned, and the end of the last record
-    /// found in it (both relative to the first available byte).
+    /// How much of `pending` was scanned, and the end of the last record found in it.
     scanned: usize,
     last_end: Option<usize>,
     line: u64,
     offset: u64,
 }
 
+impl std::fmt::Debug for CsvSplitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvSplitter")
+            .field("location", &self.location)
+            .field("line", &self.line)
+            .finish_non_exhaustive()
+    }
+}
+
 impl CsvSplitter {
-    /// A splitter over `buffer`, positioned at the first data record.
-    pub(crate) fn new(mut buffer: InputBuffer, dialect: &Dialect) -> Self {
-        buffer.stop_validating();
+    /// A splitter continuing from `buffer`, positioned at the first data record.
+    pub(crate) fn new(buffer: InputBuffer<'static>, dialect: &Dialect) -> Self {
         let at = buffer.keep();
+        let line = buffer.line_at(at);
+        let offset = buffer.stream_offset(at);
+        let location = buffer.location().to_string();
+        let (pending, reader, eof) = buffer.into_rest();
         CsvSplitter {
-            line: buffer.line_at(at),
-            offset: buffer.stream_offset(at),
-            buffer,
+            reader,
+            location,
+            eof,
+            pending,
             scanner: BoundaryScanner::new(dialect),
             block_size: dialect.block_size,
             scanned: 0,
             last_end: None,
+            line,
+            offset,
         }
     }
 
+    /// Takes the first `len` pending bytes as a chunk.
     fn cut(&mut self, len: usize) -> Chunk {
-        let data = self.buffer.available()[..len].to_vec();
+        let mut next = Vec::with_capacity(self.block_size.max(self.pending.len() - len));
+        next.extend_from_slice(&self.pending[len..]);
+        self.pending.truncate(len);
         let chunk = Chunk {
+            data: std::mem::replace(&mut self.pending, next),
             first_line: self.line,
             offset: self.offset,
-            data,
         };
         self.line += count_lines(&chunk.data);
         self.offset += len as u64;
-        self.buffer.consume(len);
-        self.buffer.mark();
         self.scanned -= len;
         self.last_end = None;
         chunk
+    }
+
+    /// Reads until `pending` holds a block (and at least a little more), or the end.
+    fn read_more(&mut self) -> Result<()> {
+        let start = self.pending.len();
+        let target = self.block_size.max(start + READ_MIN);
+        self.pending.resize(target, 0);
+        let mut end = start;
+        while end < target {
+            match self.reader.read(&mut self.pending[end..target]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.pending.truncate(end);
+                    return Err(Error::from_io(self.location.clone(), e));
+                }
+            }
+        }
+        self.pending.truncate(end);
+        Ok(())
     }
 }
 
 impl ChunkSplitter for CsvSplitter {
     fn next_chunk(&mut self) -> Result<Option<Chunk>> {
         loop {
-            let available = self.buffer.available();
-            if self.scanned < available.len() {
-                let to = available.len().min(self.scanned + SCAN_STEP);
-                if let Some(end) = self.scanner.scan(&available[self.scanned..to]) {
+            if self.scanned < self.pending.len() {
+                let step = SCAN_STEP.min(self.block_size);
+                let to = self.pending.len().min(self.scanned + step);
+                if let Some(end) = self.scanner.scan(&self.pending[self.scanned..to]) {
                     self.last_end = Some(self.scanned + end);
                 }
                 self.scanned = to;
@@ -234,14 +282,14 @@ impl ChunkSplitter for CsvSplitter {
             {
                 return Ok(Some(self.cut(end)));
             }
-            if self.scanned < self.buffer.available().len() {
+            if self.scanned < self.pending.len() {
                 continue;
             }
-            if self.buffer.eof() {
-                let rest = self.buffer.available().len();
+            if self.eof {
+                let rest = self.pending.len();
                 return Ok((rest > 0).then(|| self.cut(rest)));
             }
-            self.buffer.fill()?;
+            self.read_more()?;
         }
     }
 }
@@ -258,12 +306,8 @@ pub(crate) struct CsvChunkDecoder {
 
 impl ChunkDecoder for CsvChunkDecoder {
     fn decode(&self, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
-        let buffer = InputBuffer::from_chunk(
-            chunk.data.clone(),
-            &self.location,
-            chunk.first_line,
-            chunk.offset,
-        )?;
+        let buffer =
+            InputBuffer::from_chunk(&chunk.data, &self.location, chunk.first_line, chunk.offset)?;
         CsvStream::new(
             buffer,
             self.dialect,

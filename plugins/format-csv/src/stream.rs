@@ -20,8 +20,8 @@ const MAX_CELLS: usize = 1 << 22;
 const LOCATE_REFILLS: usize = 64;
 
 /// Decodes the records of an input, after its header, into batches.
-pub(crate) struct CsvStream {
-    buffer: InputBuffer,
+pub(crate) struct CsvStream<'a> {
+    buffer: InputBuffer<'a>,
     decoder: arrow_csv::reader::Decoder,
     schema: SchemaRef,
     file_schema: SchemaRef,
@@ -34,7 +34,7 @@ pub(crate) struct CsvStream {
     done: bool,
 }
 
-impl std::fmt::Debug for CsvStream {
+impl std::fmt::Debug for CsvStream<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CsvStream")
             .field("buffer", &self.buffer)
@@ -44,11 +44,11 @@ impl std::fmt::Debug for CsvStream {
     }
 }
 
-impl CsvStream {
+impl<'a> CsvStream<'a> {
     /// A stream over `buffer` (positioned at the first data record) of a file with
     /// `file_schema`, yielding the columns `projection` (all when `None`).
     pub(crate) fn new(
-        buffer: InputBuffer,
+        buffer: InputBuffer<'a>,
         dialect: Dialect,
         file_schema: SchemaRef,
         projection: Option<Vec<usize>>,
@@ -247,7 +247,7 @@ impl CsvStream {
     }
 }
 
-impl Iterator for CsvStream {
+impl Iterator for CsvStream<'_> {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -264,7 +264,7 @@ impl Iterator for CsvStream {
     }
 }
 
-impl BatchStream for CsvStream {
+impl BatchStream for CsvStream<'static> {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
