@@ -65,7 +65,7 @@ use sluice_core::{
 use crate::dialect::Dialect;
 use crate::prefix::{Prepared, prepare};
 use crate::split::{CsvChunkDecoder, CsvSplitter};
-use crate::stream::CsvStream;
+use crate::stream::{CsvStream, batch_rows};
 
 /// A delimited-text decoder: `csv` or `tsv`, differing in name, extension and default
 /// delimiter.
@@ -187,6 +187,7 @@ fn parallel(
     threads: usize,
     input: &DecodeInput,
 ) -> Result<Box<dyn BatchStream>> {
+    let rows = batch_rows(options.batch_size, &prepared.schema);
     let decoder = CsvChunkDecoder {
         location: input.location().to_string(),
         dialect,
@@ -200,7 +201,7 @@ fn parallel(
     };
     Ok(Box::new(ParallelChunkStream::new(
         schema,
-        Box::new(CsvSplitter::new(prepared.buffer, &dialect)),
+        Box::new(CsvSplitter::new(prepared.buffer, &dialect, rows)),
         Arc::new(decoder),
         threads,
         threads * 2,

@@ -49,6 +49,7 @@ pub(crate) struct BoundaryScanner {
     escape: Option<u8>,
     comment: Option<u8>,
     state: State,
+    records: u64,
 }
 
 impl BoundaryScanner {
@@ -60,12 +61,21 @@ impl BoundaryScanner {
             escape: dialect.escape,
             comment: dialect.comment,
             state: State::RecordStart,
+            records: 0,
         }
     }
 
     /// Scans `data`, which follows what was scanned before, and returns the end of the last
     /// record that ends in it (the offset just after its `\n`), if any.
+    #[cfg(test)]
     pub(crate) fn scan(&mut self, data: &[u8]) -> Option<usize> {
+        self.scan_until(data, u64::MAX).1
+    }
+
+    /// Scans `data` up to the first record end at which [`Self::records`] has reached
+    /// `stop`, or to its end. Returns how many bytes were scanned and the last record end
+    /// among them (the stop, when reached).
+    pub(crate) fn scan_until(&mut self, data: &[u8], stop: u64) -> (usize, Option<usize>) {
         let mut last = None;
         let mut state = self.state;
         let mut i = 0;
@@ -74,10 +84,16 @@ impl BoundaryScanner {
             match state {
                 State::RecordStart | State::FieldStart => {
                     i += 1;
-                    state = if b == b'\n' {
-                        last = Some(i);
-                        State::RecordStart
-                    } else if b == b'\r' {
+                    state = if b == b'\n' || b == b'\r' {
+                        // A delimiter was seen: the line is a record, not a blank line.
+                        self.records += u64::from(state == State::FieldStart);
+                        if b == b'\n' {
+                            last = Some(i);
+                            if self.records >= stop {
+                                state = State::RecordStart;
+                                break;
+                            }
+                        }
                         State::RecordStart
                     } else if state == State::RecordStart && Some(b) == self.comment {
                         State::InComment
@@ -103,16 +119,22 @@ impl BoundaryScanner {
                             b'\r' => State::RecordStart,
                             _ => State::InField,
                         };
+                        i = data.len();
                         break;
                     };
                     let at = i + k;
                     i = at + 1;
                     match data[at] {
-                        b'\n' => {
-                            last = Some(i);
+                        b'\n' | b'\r' => {
+                            self.records += 1;
                             state = State::RecordStart;
+                            if data[at] == b'\n' {
+                                last = Some(i);
+                                if self.records >= stop {
+                                    break;
+                                }
+                            }
                         }
-                        b'\r' => state = State::RecordStart,
                         // A quote opens a field only at its start (after a delimiter or a
                         // lone `\r`); elsewhere it is a plain byte.
                         _ if at > 0
@@ -129,7 +151,10 @@ impl BoundaryScanner {
                         Some(e) => memchr2(self.quote, e, rest),
                         None => memchr(self.quote, rest),
                     };
-                    let Some(k) = found else { break };
+                    let Some(k) = found else {
+                        i = data.len();
+                        break;
+                    };
                     let at = i + k;
                     i = at + 1;
                     state = if data[at] == self.quote {
@@ -143,22 +168,25 @@ impl BoundaryScanner {
                     state = State::InQuoted;
                 }
                 State::QuoteInQuoted => {
-                    if b == self.quote {
-                        i += 1;
-                        state = State::InQuoted;
-                    } else {
-                        // Closed: this byte is read as in an unquoted field.
-                        state = match b {
-                            d if d == self.delimiter => State::FieldStart,
-                            b'\r' => State::RecordStart,
-                            b'\n' => {
-                                last = Some(i + 1);
-                                State::RecordStart
+                    i += 1;
+                    // Unless doubled, the quote closed the field: this byte is read as in
+                    // an unquoted field.
+                    state = match b {
+                        q if q == self.quote => State::InQuoted,
+                        d if d == self.delimiter => State::FieldStart,
+                        b'\n' | b'\r' => {
+                            self.records += 1;
+                            if b == b'\n' {
+                                last = Some(i);
+                                if self.records >= stop {
+                                    state = State::RecordStart;
+                                    break;
+                                }
                             }
-                            _ => State::InField,
-                        };
-                        i += 1;
-                    }
+                            State::RecordStart
+                        }
+                        _ => State::InField,
+                    };
                 }
                 State::InComment => match memchr(b'\n', &data[i..]) {
                     Some(k) => {
@@ -166,12 +194,26 @@ impl BoundaryScanner {
                         last = Some(i);
                         state = State::RecordStart;
                     }
-                    None => break,
+                    None => {
+                        i = data.len();
+                        break;
+                    }
                 },
             }
         }
         self.state = state;
-        last
+        (i, last)
+    }
+
+    /// Records ended since the scanner was made or [`Self::reset_records`] was called.
+    /// Exact except that a lone `\r` ending a record is not always counted.
+    pub(crate) fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Starts counting records from 0.
+    pub(crate) fn reset_records(&mut self) {
+        self.records = 0;
     }
 }
 
@@ -186,6 +228,9 @@ pub(crate) struct CsvSplitter {
     pending: Vec<u8>,
     scanner: BoundaryScanner,
     block_size: usize,
+    /// Rows per batch: a chunk holding a multiple of it decodes to whole batches, which the
+    /// scan passes on without copying them into batches of the right size.
+    batch_rows: u64,
     /// How much of `pending` was scanned, and the end of the last record found in it.
     scanned: usize,
     last_end: Option<usize>,
@@ -203,8 +248,9 @@ impl std::fmt::Debug for CsvSplitter {
 }
 
 impl CsvSplitter {
-    /// A splitter continuing from `buffer`, positioned at the first data record.
-    pub(crate) fn new(buffer: InputBuffer<'static>, dialect: &Dialect) -> Self {
+    /// A splitter continuing from `buffer`, positioned at the first data record, for
+    /// batches of `batch_rows` rows.
+    pub(crate) fn new(buffer: InputBuffer<'static>, dialect: &Dialect, batch_rows: usize) -> Self {
         let at = buffer.keep();
         let line = buffer.line_at(at);
         let offset = buffer.stream_offset(at);
@@ -217,6 +263,7 @@ impl CsvSplitter {
             pending,
             scanner: BoundaryScanner::new(dialect),
             block_size: dialect.block_size,
+            batch_rows: batch_rows.max(1) as u64,
             scanned: 0,
             last_end: None,
             line,
@@ -238,6 +285,7 @@ impl CsvSplitter {
         self.offset += len as u64;
         self.scanned -= len;
         self.last_end = None;
+        self.scanner.reset_records();
         chunk
     }
 
@@ -268,21 +316,31 @@ impl CsvSplitter {
 
 impl ChunkSplitter for CsvSplitter {
     fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        let rows = self.batch_rows;
         loop {
-            if self.scanned < self.pending.len() {
-                let step = SCAN_STEP.min(self.block_size);
-                let to = self.pending.len().min(self.scanned + step);
-                if let Some(end) = self.scanner.scan(&self.pending[self.scanned..to]) {
-                    self.last_end = Some(self.scanned + end);
-                }
-                self.scanned = to;
-            }
-            if self.scanned >= self.block_size
+            let records = self.scanner.records();
+            let past_block = self.scanned >= self.block_size;
+            // Past a block, the chunk ends at the next record end that completes a batch,
+            // unless a block holds less than a batch.
+            if past_block
                 && let Some(end) = self.last_end
+                && (records % rows == 0 || records < rows)
             {
                 return Ok(Some(self.cut(end)));
             }
             if self.scanned < self.pending.len() {
+                let (stop, to) = if past_block {
+                    ((records / rows + 1) * rows, self.pending.len())
+                } else {
+                    let step = SCAN_STEP.min(self.block_size);
+                    (u64::MAX, self.pending.len().min(self.scanned + step))
+                };
+                let from = self.scanned;
+                let (scanned, last) = self.scanner.scan_until(&self.pending[from..to], stop);
+                if let Some(end) = last {
+                    self.last_end = Some(from + end);
+                }
+                self.scanned = from + scanned;
                 continue;
             }
             if self.eof {
@@ -409,6 +467,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn counts_records_and_stops_after_the_asked_count() {
+        let d = dialect(None, Some(b'#'));
+        let data = b"a,b\n\r\n#x\n\"q\nr\",1\r\n,\n\"z\"\nlast,1\n";
+        let mut scanner = BoundaryScanner::new(&d);
+        assert_eq!(scanner.scan(data), Some(data.len()));
+        assert_eq!(scanner.records(), 5);
+        let mut scanner = BoundaryScanner::new(&d);
+        // The third record ends at the `\n` after `,`.
+        assert_eq!(scanner.scan_until(data, 3), (20, Some(20)));
+        assert_eq!(scanner.records(), 3);
+        scanner.reset_records();
+        assert_eq!(scanner.scan_until(&data[20..], 1), (4, Some(4)));
+        assert_eq!(scanner.scan_until(&data[24..], 5), (7, Some(7)));
+        assert_eq!(scanner.records(), 2);
     }
 
     #[test]

@@ -19,6 +19,13 @@ const MAX_CELLS: usize = 1 << 22;
 /// When locating a record cut by the end of the buffer, read at most this many more times.
 const LOCATE_REFILLS: usize = 64;
 
+/// The rows per batch for `batch_size` asked and a file of `file_schema`: capped so that
+/// arrow-csv's buffers stay small.
+pub(crate) fn batch_rows(batch_size: usize, file_schema: &SchemaRef) -> usize {
+    let columns = file_schema.fields().len().max(1);
+    batch_size.min(MAX_ROWS).min(MAX_CELLS / columns).max(1)
+}
+
 /// Decodes the records of an input, after its header, into batches.
 pub(crate) struct CsvStream<'a> {
     buffer: InputBuffer<'a>,
@@ -54,8 +61,7 @@ impl<'a> CsvStream<'a> {
         projection: Option<Vec<usize>>,
         batch_size: usize,
     ) -> Result<Self> {
-        let columns = file_schema.fields().len().max(1);
-        let batch_size = batch_size.min(MAX_ROWS).min(MAX_CELLS / columns).max(1);
+        let batch_size = batch_rows(batch_size, &file_schema);
         let schema = match &projection {
             Some(indices) => Arc::new(
                 file_schema

@@ -107,6 +107,24 @@ fn quoted_line_breaks_across_blocks_decode_the_same_on_four_threads() {
 }
 
 #[test]
+fn blocks_hold_whole_batches_so_only_the_last_batch_is_short() {
+    let (data, expected) = generate(50_000, ',', "\r\n", None);
+    let opts = ScanOptions::new().with_batch_size(1000);
+    let batches = run(
+        &CsvDecoder::csv(),
+        "w.csv",
+        data.as_bytes(),
+        &opts,
+        4,
+        100_000,
+    )
+    .unwrap();
+    let sizes: Vec<usize> = batches.iter().map(RecordBatch::num_rows).collect();
+    assert_eq!(sizes, vec![1000; 50]);
+    assert!(collect(&batches) == expected);
+}
+
+#[test]
 fn tiny_blocks_cut_after_every_record() {
     let (data, expected) = generate(300, ',', "\r\n", None);
     let batches = run(
