@@ -324,7 +324,7 @@ impl ChunkSplitter for CsvSplitter {
             // unless a block holds less than a batch.
             if past_block
                 && let Some(end) = self.last_end
-                && (records % rows == 0 || records < rows)
+                && (records.is_multiple_of(rows) || records < rows)
             {
                 return Ok(Some(self.cut(end)));
             }
