@@ -7,9 +7,10 @@
 
 use std::io::{ErrorKind as IoKind, Read};
 
-use memchr::{memchr, memchr_iter, memrchr};
-use sluice_core::chunked::Chunk;
+use memchr::memchr;
 use sluice_core::{Error, Position, Result};
+
+mod chunks;
 
 /// The initial buffer size (less for inputs known to be smaller).
 const INITIAL_BUFFER: usize = 1 << 20;
@@ -290,69 +291,6 @@ impl Splitter {
                 Err(msg) => return Err(self.error(line, msg)),
             }
         }
-    }
-
-    /// Makes `record` (one this splitter handed out, not yet released) and the lines after
-    /// it the next to be split again, as chunks.
-    pub(crate) fn rewind(&mut self, record: &Record) {
-        let idx = (record.start.saturating_sub(self.base) as usize).min(self.filled);
-        (self.pos, self.line_start, self.line) = (idx, idx, record.line);
-        self.keep = self.keep.min(idx);
-        self.handed = idx;
-    }
-
-    /// The length of the input, once it has all been read.
-    pub(crate) fn read_len(&self) -> Option<u64> {
-        self.eof.then_some(self.base + self.filled as u64)
-    }
-
-    /// The next chunk of whole lines (JSON Lines framing): about `target` bytes, cut after
-    /// a newline, from the first line not yet handed out; more when one line is longer.
-    /// `None` at the end of the input. Records are not checked here.
-    pub(crate) fn next_chunk(&mut self, target: usize) -> Result<Option<Chunk>> {
-        if self.failed {
-            return Ok(None);
-        }
-        if !self.started {
-            self.start()?;
-        }
-        // Earlier chunks were copied out: their bytes may go.
-        (self.keep, self.handed, self.pos) = (self.line_start, self.line_start, self.line_start);
-        let cut = loop {
-            let start = self.line_start;
-            if self.eof && self.filled - start <= target {
-                break self.filled;
-            }
-            if self.filled - start >= target || self.eof {
-                let window = &self.buf[start..self.filled.min(start + target)];
-                if let Some(i) = memrchr(b'\n', window) {
-                    break start + i + 1;
-                }
-                // One line longer than the target: up to its end.
-                let from = self.pos.max(start + window.len());
-                if let Some(i) = memchr(b'\n', &self.buf[from..self.filled]) {
-                    break from + i + 1;
-                }
-                self.pos = self.filled;
-                if self.eof {
-                    break self.filled;
-                }
-            }
-            self.fill()?;
-        };
-        let start = self.line_start;
-        if cut == start {
-            return Ok(None);
-        }
-        let data = self.buf[start..cut].to_vec();
-        let chunk = Chunk {
-            first_line: self.line,
-            offset: self.base + start as u64,
-            data,
-        };
-        self.line += memchr_iter(b'\n', &chunk.data).count() as u64;
-        (self.line_start, self.pos, self.keep, self.handed) = (cut, cut, cut, cut);
-        Ok(Some(chunk))
     }
 
     /// Lets whitespace skipped up to `pos` be discarded, when the caller holds no record.

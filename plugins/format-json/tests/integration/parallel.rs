@@ -247,3 +247,31 @@ fn gzip_whole_and_truncated() {
         }
     }
 }
+
+/// Through a scan, which cuts batches to the exact batch size: identical batches.
+#[test]
+fn a_scan_gives_identical_batches() {
+    use sluice_source_local as _;
+    let (data, rows, _) = generate(30_000, None);
+    let dir = ok(tempfile::tempdir().map_err(|e| sluice_core::Error::from_io("tmp", e)));
+    let path = dir.path().join("big.jsonl");
+    ok(std::fs::write(&path, &data).map_err(|e| sluice_core::Error::from_io("big.jsonl", e)));
+    let path = path.to_string_lossy().into_owned();
+    let scan = |threads| {
+        let opts = ScanOptions::new()
+            .with_threads(threads)
+            .with_batch_size(1000);
+        let mut reader = ok(sluice_core::Scan::new([path.as_str()])
+            .with_options(opts)
+            .reader());
+        let mut batches = Vec::new();
+        while let Some(b) = ok(reader.next_batch()) {
+            batches.push(b);
+        }
+        batches
+    };
+    let (one, four) = (scan(1), scan(4));
+    assert_eq!(sizes(&four), [1000; 30]);
+    assert_eq!(one, four);
+    check_values(&four, &rows);
+}
