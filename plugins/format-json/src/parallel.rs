@@ -130,6 +130,7 @@ impl RecordSource for ChunkLines<'_> {
 
 #[cfg(test)]
 mod tests {
+    use arrow_schema::{DataType, Field, Schema};
     use sluice_core::{DecodeInput, MemorySource, ScanOptions};
 
     use crate::splitter::Framing;
@@ -168,12 +169,19 @@ mod tests {
 
     #[test]
     fn every_chunk_size_matches_one_thread() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]));
         for data in GOOD.iter().chain(BAD) {
-            for infer in [1, 2, 1000] {
+            // 0: the schema is given, nothing is sampled.
+            for infer in [0, 1, 2, 1000] {
                 for bs in [1, 2, 100] {
-                    let opts = ScanOptions::new()
-                        .with_infer_rows(infer)
-                        .with_batch_size(bs);
+                    let opts = match infer {
+                        0 => ScanOptions::new().with_schema(Arc::clone(&schema)),
+                        n => ScanOptions::new().with_infer_rows(n),
+                    };
+                    let opts = opts.with_batch_size(bs);
                     let want = rows(data, &opts.clone().with_threads(1), 1);
                     for chunk in [1, 5, 17, 40, 1 << 20] {
                         let got = rows(data, &opts.clone().with_threads(3), chunk);

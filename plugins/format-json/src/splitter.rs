@@ -8,7 +8,7 @@
 use std::io::{ErrorKind as IoKind, Read};
 
 use memchr::memchr;
-use sluice_core::{Error, Position, Result};
+use sluice_core::{Error, ErrorKind, Position, Result};
 
 mod chunks;
 
@@ -227,6 +227,30 @@ impl Splitter {
                 }
             }
         }
+    }
+
+    /// After `err`, a parse error in compressed input, reads on (up to `limit` bytes) for a
+    /// decompression error, which is then returned instead: corrupt data often inflates to
+    /// garbage before the codec notices.
+    pub(crate) fn prefer_codec_error(&mut self, err: Error, limit: u64) -> Error {
+        let mut scratch = vec![0; 64 << 10];
+        let mut left = limit;
+        while left > 0 && !self.eof {
+            match self.reader.read(&mut scratch) {
+                Ok(0) => break,
+                Ok(n) => left = left.saturating_sub(n as u64),
+                Err(e) if e.kind() == IoKind::Interrupted => {}
+                Err(e) => {
+                    let e = Error::from_io(self.location.clone(), e);
+                    return if e.kind() == ErrorKind::Decompress {
+                        e
+                    } else {
+                        err
+                    };
+                }
+            }
+        }
+        err
     }
 
     /// Skips a UTF-8 byte order mark at the very start.

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
-use sluice_core::{BatchStream, DecodeInput, Error, Position, Result, ScanOptions, empty_schema};
+use sluice_core::{
+    BatchStream, DecodeInput, Error, ErrorKind, Position, Result, ScanOptions, empty_schema,
+};
 
 use crate::batch::{BatchDecoder, DecodeSetup, RecordSource};
 use crate::infer::Inference;
@@ -87,9 +89,15 @@ pub(crate) fn open(
         decoder: BatchDecoder::new(Arc::clone(&setup))?,
         records: Sampled { splitter, sample },
         schema: setup.schema(),
+        compressed: input.codec().is_some(),
         done: false,
     }))
 }
+
+/// How far past a parse error in compressed input the sequential stream reads for a
+/// decompression error: as far as core's `ParallelChunkStream` looks (16 chunks), so one
+/// thread and several report the same error.
+const CODEC_ERROR_LOOKAHEAD: u64 = 16 * parallel::CHUNK_BYTES as u64;
 
 /// The records of an input: those read for inference first, then the rest.
 struct Sampled {
@@ -120,6 +128,8 @@ pub(crate) struct JsonStream {
     records: Sampled,
     decoder: BatchDecoder,
     schema: SchemaRef,
+    /// Whether a parse error may hide a decompression error further on.
+    compressed: bool,
     done: bool,
 }
 
@@ -130,7 +140,14 @@ impl Iterator for JsonStream {
         if self.done {
             return None;
         }
-        let result = self.decoder.next_batch(&mut self.records).transpose();
+        let result = match self.decoder.next_batch(&mut self.records) {
+            Ok(batch) => batch.map(Ok),
+            Err(e) if self.compressed && e.kind() == ErrorKind::Parse => {
+                let splitter = &mut self.records.splitter;
+                Some(Err(splitter.prefer_codec_error(e, CODEC_ERROR_LOOKAHEAD)))
+            }
+            Err(e) => Some(Err(e)),
+        };
         if !matches!(result, Some(Ok(_))) {
             self.done = true;
         }

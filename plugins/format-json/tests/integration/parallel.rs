@@ -275,3 +275,27 @@ fn a_scan_gives_identical_batches() {
     assert_eq!(one, four);
     check_values(&four, &rows);
 }
+
+/// Corrupt gzip data inflates to garbage (a parse error) before the checksum fails: one
+/// thread and several both report the decompression error.
+#[test]
+fn corrupt_gzip_prefers_the_decompress_error() {
+    let (data, _, _) = generate(50_000, None);
+    let mut corrupt = gzip(data.as_bytes());
+    // One flipped bit: the inflated text is garbage from there (a parse error on one
+    // thread if the codec's error were not preferred), the checksum fails at the end.
+    let at = corrupt.len() * 9 / 10;
+    corrupt[at] ^= 0x04;
+    let gz = || Some(Arc::new(MultiGzCodec) as Arc<dyn sluice_core::Codec>);
+    for threads in [1, 4] {
+        let e = err(decode_with(
+            &JsonLinesDecoder,
+            "data/big.jsonl.gz",
+            corrupt.clone(),
+            &ScanOptions::new().with_threads(threads),
+            gz(),
+        ));
+        assert_eq!(e.kind(), ErrorKind::Decompress, "{threads} threads: {e}");
+        assert!(e.to_string().contains("data/big.jsonl.gz"), "{e}");
+    }
+}
