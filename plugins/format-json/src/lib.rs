@@ -18,12 +18,12 @@
 //! arrow-json, does not check the commas between members (`{"a": 1 "b": 2}` is read).
 //! A failing record is re-read by the strict parser to report its exact line.
 //!
-//! With `threads` above 1 (0 = one per core), a JSON Lines input larger than 4 MiB is
-//! decoded on several cores: after inference it is cut into chunks of whole lines, which
-//! are decoded in parallel and delivered in input order, each chunk ending a batch. Values
-//! and errors (message and line) are those of one thread, except that an error stops the
-//! stream at the start of its chunk rather than at its own line. JSON documents are
-//! decoded on one thread.
+//! With `threads` above 1 (0 = one per core), an input larger than 4 MiB is decoded on
+//! several cores: after inference it is cut into chunks of whole records (JSON Lines after
+//! a newline; a JSON array after an element, found by the same scan as on one thread),
+//! which are decoded in parallel and delivered in input order, each chunk ending a batch.
+//! Values and errors (message and line) are those of one thread, except that an error
+//! stops the stream at the start of its chunk rather than at its own line.
 //!
 //! ```
 //! use std::sync::Arc;

@@ -1,9 +1,11 @@
-//! JSON Lines on several cores: [`LineChunks`] cuts the input into chunks of whole lines
-//! (after the records read for inference, which start the first chunk), and
-//! [`LineChunkDecoder`] runs the same [`BatchDecoder`] as the sequential stream over each
-//! chunk's lines, with line numbers counted from the chunk's first line. Core's
-//! [`ParallelChunkStream`] runs them and keeps the batches in input order.
+//! One input on several cores. [`LineChunks`] cuts JSON Lines into chunks of whole lines
+//! (from the first record read for inference), [`RecordChunks`] gathers the records of a
+//! JSON document into chunks of top-level objects, and [`JsonChunkDecoder`] runs the same
+//! [`BatchDecoder`] as the sequential stream over each chunk's records, with line numbers
+//! counted from the chunk's first line. Core's [`ParallelChunkStream`] runs them and keeps
+//! the batches in input order.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
@@ -12,35 +14,56 @@ use sluice_core::chunked::{Chunk, ChunkDecoder, ChunkSplitter, ParallelChunkStre
 use sluice_core::{Error, Position, Result};
 
 use crate::batch::{BatchDecoder, DecodeSetup, RecordSource};
-use crate::splitter::{Record, Splitter, line_record};
+use crate::splitter::{Framing, Record, Splitter, line_record};
 
 /// The size of a chunk; a line longer than this makes a chunk of its own size.
 pub(crate) const CHUNK_BYTES: usize = 4 << 20;
 
-/// A stream decoding the lines of `splitter` (rewound to the first record not yet
-/// decoded) in chunks of about `chunk_bytes` on `threads` threads.
+/// A stream decoding `chunks` of `framing` on `threads` threads.
 pub(crate) fn stream(
-    splitter: Splitter,
+    chunks: Box<dyn ChunkSplitter>,
     setup: Arc<DecodeSetup>,
-    chunk_bytes: usize,
+    framing: Framing,
     threads: usize,
     compressed: bool,
 ) -> ParallelChunkStream {
-    let decoder = LineChunkDecoder {
+    let decoder = JsonChunkDecoder {
         setup: Arc::clone(&setup),
+        framing,
         idle: Mutex::new(Vec::new()),
     };
     ParallelChunkStream::new(
         setup.schema(),
-        Box::new(LineChunks {
-            splitter,
-            chunk_bytes,
-        }),
+        chunks,
         Arc::new(decoder),
         threads,
         threads * 2,
         compressed,
     )
+}
+
+/// Chunks of JSON Lines of about `chunk_bytes`, from `splitter` (rewound to the first
+/// record not yet decoded).
+pub(crate) fn line_chunks(splitter: Splitter, chunk_bytes: usize) -> Box<dyn ChunkSplitter> {
+    Box::new(LineChunks {
+        splitter,
+        chunk_bytes,
+    })
+}
+
+/// Chunks of about `chunk_bytes` of whole records of a JSON document: `sample` (records
+/// handed out by `splitter` and not decoded) first, then those `splitter` reads.
+pub(crate) fn record_chunks(
+    splitter: Splitter,
+    sample: VecDeque<Record>,
+    chunk_bytes: usize,
+) -> Box<dyn ChunkSplitter> {
+    Box::new(RecordChunks {
+        splitter,
+        sample,
+        chunk_bytes,
+        deferred: None,
+    })
 }
 
 /// Cuts JSON Lines into chunks of about `chunk_bytes`.
@@ -55,35 +78,91 @@ impl ChunkSplitter for LineChunks {
     }
 }
 
-/// Decodes the lines of a chunk into batches.
-struct LineChunkDecoder {
+/// Gathers the records of a JSON document into chunks of about `chunk_bytes`.
+struct RecordChunks {
+    splitter: Splitter,
+    sample: VecDeque<Record>,
+    chunk_bytes: usize,
+    /// An error found after the records of the last chunk, reported next.
+    deferred: Option<Error>,
+}
+
+impl ChunkSplitter for RecordChunks {
+    fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        if let Some(e) = self.deferred.take() {
+            return Err(e);
+        }
+        let mut records = Vec::new();
+        loop {
+            let next = match self.sample.pop_front() {
+                Some(r) => Ok(Some(r)),
+                None => self.splitter.next_record(),
+            };
+            match next {
+                Ok(Some(r)) => {
+                    records.push(r);
+                    if r.end - records[0].start >= self.chunk_bytes as u64 {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if records.is_empty() => return Err(e),
+                Err(e) => {
+                    self.deferred = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(self.splitter.records_chunk(&records))
+    }
+}
+
+/// Decodes the records of a chunk into batches.
+struct JsonChunkDecoder {
     setup: Arc<DecodeSetup>,
+    framing: Framing,
     /// Decoders that finished a chunk without an error, to reuse.
     idle: Mutex<Vec<BatchDecoder>>,
 }
 
-impl ChunkDecoder for LineChunkDecoder {
+impl ChunkDecoder for JsonChunkDecoder {
     fn decode(&self, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
         let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let mut decoder = match reused {
             Some(d) => d,
             None => BatchDecoder::new(Arc::clone(&self.setup))?,
         };
-        let mut records = ChunkLines {
-            data: &chunk.data,
-            pos: 0,
-            line: chunk.first_line,
-            location: self.setup.location(),
+        let location = self.setup.location();
+        let batches = match self.framing {
+            Framing::Lines => decode_all(
+                &mut decoder,
+                &mut ChunkLines {
+                    data: &chunk.data,
+                    pos: 0,
+                    line: chunk.first_line,
+                    location,
+                },
+            )?,
+            Framing::Document => {
+                decode_all(&mut decoder, &mut Splitter::over_chunk(chunk, location))?
+            }
         };
-        let mut batches = Vec::new();
-        while let Some(batch) = decoder.next_batch(&mut records)? {
-            batches.push(batch);
-        }
         if let Ok(mut idle) = self.idle.lock() {
             idle.push(decoder);
         }
         Ok(batches)
     }
+}
+
+fn decode_all(
+    decoder: &mut BatchDecoder,
+    records: &mut impl RecordSource,
+) -> Result<Vec<RecordBatch>> {
+    let mut batches = Vec::new();
+    while let Some(batch) = decoder.next_batch(records)? {
+        batches.push(batch);
+    }
+    Ok(batches)
 }
 
 /// The records of one chunk's lines; offsets are indexes into the chunk.
@@ -133,14 +212,19 @@ mod tests {
     use arrow_schema::{DataType, Field, Schema};
     use sluice_core::{DecodeInput, MemorySource, ScanOptions};
 
-    use crate::splitter::Framing;
+    use super::*;
     use crate::stream::open;
 
     /// Each row as a one-row batch, or the error message.
-    fn rows(data: &[u8], options: &ScanOptions, chunk: usize) -> Result<Vec<RecordBatch>, String> {
-        let source = MemorySource::new("t.jsonl", data.to_vec());
-        let input = DecodeInput::new(std::sync::Arc::new(source), None);
-        let stream = open(Framing::Lines, &input, options, chunk).map_err(|e| e.to_string())?;
+    fn rows(
+        framing: Framing,
+        data: &[u8],
+        options: &ScanOptions,
+        chunk: usize,
+    ) -> Result<Vec<RecordBatch>, String> {
+        let source = MemorySource::new("t", data.to_vec());
+        let input = DecodeInput::new(Arc::new(source), None);
+        let stream = open(framing, &input, options, chunk).map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         for batch in stream {
             let batch = batch.map_err(|e| e.to_string())?;
@@ -150,22 +234,58 @@ mod tests {
         Ok(out)
     }
 
-    use super::*;
-
-    const GOOD: &[&[u8]] = &[
+    const GOOD_LINES: &[&[u8]] = &[
         b"{\"a\": 1}\n{\"a\": 2, \"b\": [1]}\n{\"b\": []}\n",
         b"\xEF\xBB\xBF\n\n {\"a\": 1}\r\n\r\n  \n{\"a\": 2}\r\n{\"a\": 3, \"s\": \"\xc3\xa9\"}",
         b"{\"s\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}\n{\"s\": \"b\"}\n\n\n{}\n{\"s\": null}\n",
     ];
 
-    const BAD: &[&[u8]] = &[
-        b"{\"a\": 1}\n{\"a\": 2}\n\n{\"a\": 3 x}\n{\"a\": 4}\n",
-        b"{\"a\": 1}\n{\"a\": 2}\n\r\n{\"a\": \"x\"}\n{\"a\": 4}\n",
-        b"{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3} {\"a\": 4}\n{\"a\": 5}\n",
-        b"{\"a\": 1}\n{\"a\": 2}\n\n[1]\n{\"a\": 5}\n",
-        b"{\"a\": \"x\"}\n{\"a\": \"y\"}\n{\"a\": \"\xff\"}\n{\"a\": \"z\"}\n",
-        b"{\"a\": 1}\n{\"a\": 2}\n{\"a\": [1,",
+    /// Bad JSON Lines and the line of their error.
+    const BAD_LINES: &[(&[u8], u64)] = &[
+        (b"{\"a\": 1}\n{\"a\": 2}\n\n{\"a\": 3 x}\n{\"a\": 4}\n", 4),
+        (
+            b"{\"a\": 1}\n{\"a\": 2}\n\r\n{\"a\": \"x\"}\n{\"a\": 4}\n",
+            4,
+        ),
+        (
+            b"{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3} {\"a\": 4}\n{\"a\": 5}\n",
+            3,
+        ),
+        (b"{\"a\": 1}\n{\"a\": 2}\n\n[1]\n{\"a\": 5}\n", 4),
+        (
+            b"{\"s\": \"x\"}\n{\"s\": \"y\"}\n{\"s\": \"\xff\"}\n{\"s\": \"z\"}\n",
+            3,
+        ),
+        (b"{\"a\": 1}\n{\"a\": 2}\n{\"a\": [1,", 3),
     ];
+
+    const GOOD_DOCS: &[&[u8]] = &[
+        b"[\n  {\"a\": 1, \"s\": \"x,y]},\"},\n  {\"a\": 2,\n   \"s\": null} ,\n\n  {\"s\": \"\xc3\xa9\"}\n]\n",
+        b" {\"a\": 1}\n{\"a\": 2} {\"a\": 3,\n\"b\": [1, {\"c\": 2}]}\n",
+        b"\xEF\xBB\xBF[{\"a\": 1},{\"a\": 2},{\"s\": \"]\"}]",
+    ];
+
+    /// Bad JSON documents and the line of their error.
+    const BAD_DOCS: &[(&[u8], u64)] = &[
+        (b"[{\"a\": 1},\n{\"a\": 2},\n{\"a\": 3 x},\n{\"a\": 4}]", 3),
+        (b"[{\"a\": 1},\n{\"a\": 2}\n{\"a\": 3}]", 3),
+        (b"[{\"a\": 1},\n{\"a\": 2},\n{\"a\": \"x\"}, {\"a\": 4}]", 3),
+        (b"[{\"a\": 1},\n{\"a\": 2},\n]", 3),
+        (b"[{\"a\": 1},\n{\"a\": 2},\n{\"a\": [1,", 3),
+        (b"[{\"s\": \"x\"},\n{\"s\": \"\xff\"},\n{\"s\": \"z\"}]", 2),
+        (b"[{\"a\": 1}, {\"a\": 2},\n 3]", 2),
+    ];
+
+    fn cases(framing: Framing) -> Vec<&'static [u8]> {
+        let (good, bad) = match framing {
+            Framing::Lines => (GOOD_LINES, BAD_LINES),
+            Framing::Document => (GOOD_DOCS, BAD_DOCS),
+        };
+        good.iter()
+            .copied()
+            .chain(bad.iter().map(|b| b.0))
+            .collect()
+    }
 
     #[test]
     fn every_chunk_size_matches_one_thread() {
@@ -173,24 +293,22 @@ mod tests {
             Field::new("a", DataType::Int64, true),
             Field::new("s", DataType::Utf8, true),
         ]));
-        for data in GOOD.iter().chain(BAD) {
-            // 0: the schema is given, nothing is sampled.
-            for infer in [0, 1, 2, 1000] {
-                for bs in [1, 2, 100] {
-                    let opts = match infer {
-                        0 => ScanOptions::new().with_schema(Arc::clone(&schema)),
-                        n => ScanOptions::new().with_infer_rows(n),
-                    };
-                    let opts = opts.with_batch_size(bs);
-                    let want = rows(data, &opts.clone().with_threads(1), 1);
-                    for chunk in [1, 5, 17, 40, 1 << 20] {
-                        let got = rows(data, &opts.clone().with_threads(3), chunk);
-                        assert_eq!(
-                            got,
-                            want,
-                            "{:?} chunk {chunk}",
-                            String::from_utf8_lossy(data)
-                        );
+        for framing in [Framing::Lines, Framing::Document] {
+            for data in cases(framing) {
+                // 0: the schema is given, nothing is sampled.
+                for infer in [0, 1, 2, 1000] {
+                    for bs in [1, 2, 100] {
+                        let opts = match infer {
+                            0 => ScanOptions::new().with_schema(Arc::clone(&schema)),
+                            n => ScanOptions::new().with_infer_rows(n),
+                        };
+                        let opts = opts.with_batch_size(bs);
+                        let want = rows(framing, data, &opts.clone().with_threads(1), 1);
+                        for chunk in [1, 5, 17, 40, 1 << 20] {
+                            let got = rows(framing, data, &opts.clone().with_threads(3), chunk);
+                            let text = String::from_utf8_lossy(data);
+                            assert_eq!(got, want, "{text:?} chunk {chunk}");
+                        }
                     }
                 }
             }
@@ -200,16 +318,19 @@ mod tests {
     #[test]
     fn bad_inputs_fail_and_good_ones_decode() {
         let opts = ScanOptions::new().with_threads(3).with_infer_rows(1);
-        for data in GOOD {
-            assert!(rows(data, &opts, 3).is_ok_and(|r| r.len() >= 3));
-        }
-        let lines = [4, 4, 3, 4, 3, 3];
-        for (data, line) in BAD.iter().zip(lines) {
-            let e = rows(data, &opts, 3).err().unwrap_or_default();
-            assert!(
-                e.starts_with(&format!("invalid JSON at t.jsonl line {line}: ")),
-                "{e}"
-            );
+        for framing in [Framing::Lines, Framing::Document] {
+            let (good, bad) = match framing {
+                Framing::Lines => (GOOD_LINES, BAD_LINES),
+                Framing::Document => (GOOD_DOCS, BAD_DOCS),
+            };
+            for data in good {
+                assert!(rows(framing, data, &opts, 3).is_ok_and(|r| r.len() >= 3));
+            }
+            for (data, line) in bad {
+                let e = rows(framing, data, &opts, 3).err().unwrap_or_default();
+                let at = format!("invalid JSON at t line {line}: ");
+                assert!(e.starts_with(&at), "{e:?} should start with {at:?}");
+            }
         }
     }
 }

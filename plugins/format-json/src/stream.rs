@@ -1,7 +1,7 @@
 //! Opening an input: the schema is inferred from the first records unless one is given,
 //! then the records are decoded by a [`BatchDecoder`], either here on the caller's thread
-//! ([`JsonStream`]) or, for large JSON Lines inputs and several threads, in chunks on
-//! several cores (see [`crate::parallel`]).
+//! ([`JsonStream`]) or, for large inputs and several threads, in chunks on several cores
+//! (see [`crate::parallel`]).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -18,8 +18,8 @@ use crate::parallel;
 use crate::splitter::{Framing, Record, Splitter};
 
 /// Opens `input`: infers the schema from the first records unless one is given (those
-/// records are kept and decoded first, so the input is read only once). JSON Lines larger
-/// than `chunk_bytes` are decoded in chunks of that size when `options` allow threads.
+/// records are kept and decoded first, so the input is read only once). Inputs larger than
+/// `chunk_bytes` are decoded in chunks of that size when `options` allow threads.
 pub(crate) fn open(
     framing: Framing,
     input: &DecodeInput,
@@ -77,12 +77,18 @@ pub(crate) fn open(
     let small = size_hint
         .or(splitter.read_len())
         .is_some_and(|n| n <= chunk_bytes as u64);
-    if framing == Framing::Lines && threads > 1 && !small {
-        if let Some(first) = sample.front() {
-            splitter.rewind(first);
-        }
+    if threads > 1 && !small {
+        let chunks = match framing {
+            Framing::Lines => {
+                if let Some(first) = sample.front() {
+                    splitter.rewind(first);
+                }
+                parallel::line_chunks(splitter, chunk_bytes)
+            }
+            Framing::Document => parallel::record_chunks(splitter, sample, chunk_bytes),
+        };
         let compressed = input.codec().is_some();
-        let stream = parallel::stream(splitter, setup, chunk_bytes, threads, compressed);
+        let stream = parallel::stream(chunks, setup, framing, threads, compressed);
         return Ok(Box::new(stream));
     }
     Ok(Box::new(JsonStream {
@@ -120,6 +126,20 @@ impl RecordSource for Sampled {
 
     fn release(&mut self, offset: u64) {
         self.splitter.release(offset);
+    }
+}
+
+impl RecordSource for Splitter {
+    fn next_record(&mut self) -> Result<Option<Record>> {
+        Splitter::next_record(self)
+    }
+
+    fn bytes(&self, record: &Record) -> &[u8] {
+        Splitter::bytes(self, record)
+    }
+
+    fn release(&mut self, offset: u64) {
+        Splitter::release(self, offset);
     }
 }
 

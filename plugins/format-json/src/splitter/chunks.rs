@@ -1,11 +1,15 @@
-//! JSON Lines cut into [`Chunk`]s of whole lines, for decoding on several threads. The
-//! splitter hands its buffer over as the chunk, so the bytes are not copied again.
+//! Inputs cut into [`Chunk`]s of whole records, for decoding on several threads.
+//!
+//! JSON Lines are cut after a newline, without looking at the records: the splitter hands
+//! its buffer over as the chunk, so the bytes are not copied again. A JSON document is
+//! scanned record by record as usual, and a run of records becomes a chunk of top-level
+//! objects, which a splitter made with [`Splitter::over_chunk`] splits again.
 
 use memchr::{memchr, memchr_iter, memrchr};
 use sluice_core::Result;
 use sluice_core::chunked::Chunk;
 
-use super::{MIN_BUFFER, Record, Splitter};
+use super::{Framing, MIN_BUFFER, Record, Splitter};
 
 impl Splitter {
     /// Makes `record` (one this splitter handed out, not yet released) and the lines after
@@ -67,6 +71,48 @@ impl Splitter {
             first_line,
             offset,
         }))
+    }
+
+    /// The records `records` (handed out in order, not released) as one chunk: the bytes
+    /// from the first record's start to the last one's end, with the commas between
+    /// records made spaces, so that the chunk is a run of top-level objects whose lines
+    /// keep their numbers. Releases the records.
+    pub(crate) fn records_chunk(&mut self, records: &[Record]) -> Option<Chunk> {
+        let (first, last) = (records.first()?, records.last()?);
+        let whole = Record {
+            start: first.start,
+            end: last.end,
+            line: first.line,
+        };
+        let mut data = self.bytes(&whole).to_vec();
+        for pair in records.windows(2) {
+            let gap = (pair[0].end - first.start) as usize..(pair[1].start - first.start) as usize;
+            for b in data.get_mut(gap).unwrap_or_default() {
+                if *b == b',' {
+                    *b = b' ';
+                }
+            }
+        }
+        self.release(last.end);
+        Some(Chunk {
+            data,
+            first_line: first.line,
+            offset: first.start,
+        })
+    }
+
+    /// A splitter of the top-level objects of a chunk made by [`Splitter::records_chunk`].
+    pub(crate) fn over_chunk(chunk: &Chunk, location: &str) -> Splitter {
+        let mut splitter = Splitter::new(
+            Box::new(std::io::empty()),
+            location,
+            Framing::Document,
+            Some(0),
+        );
+        splitter.buf = chunk.data.clone();
+        (splitter.filled, splitter.base) = (chunk.data.len(), chunk.offset);
+        (splitter.line, splitter.eof, splitter.started) = (chunk.first_line, true, true);
+        splitter
     }
 
     /// The bytes `start..cut` of the buffer, which is replaced by a new one holding the

@@ -299,3 +299,81 @@ fn corrupt_gzip_prefers_the_decompress_error() {
         assert!(e.to_string().contains("data/big.jsonl.gz"), "{e}");
     }
 }
+
+/// The records of [`generate`] as a JSON array, one element per line after the `[` line.
+fn generate_array(n: usize) -> (String, Vec<Row>) {
+    let (text, rows, _) = generate(n, None);
+    let elements: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.trim_end_matches('\r'))
+        .collect();
+    (format!("[\n{}\n]\n", elements.join(",\n")), rows)
+}
+
+#[test]
+fn a_json_array_on_threads() {
+    let (data, rows) = generate_array(50_000);
+    assert!(data.len() > 2 * (4 << 20), "{} bytes", data.len());
+    let decode = |data: &str, threads| {
+        let opts = ScanOptions::new()
+            .with_threads(threads)
+            .with_batch_size(1000);
+        decode_with(
+            &sluice_format_json::JsonDecoder,
+            "data/big.json",
+            data,
+            &opts,
+            None,
+        )
+    };
+    let one = ok(decode(&data, 1));
+    let four = ok(decode(&data, 4));
+    check_values(&four, &rows);
+    assert_same_rows(&one, &four);
+    // Truncated gzip.
+    let gz = gzip(data.as_bytes());
+    for threads in [1, 4] {
+        let e = err(decode_with(
+            &sluice_format_json::JsonDecoder,
+            "data/big.json.gz",
+            gz[..gz.len() * 3 / 5].to_vec(),
+            &ScanOptions::new().with_threads(threads),
+            Some(Arc::new(MultiGzCodec)),
+        ));
+        assert_eq!(e.kind(), ErrorKind::Decompress, "{e}");
+        assert!(e.to_string().contains("data/big.json.gz"), "{e}");
+    }
+    // Errors deep in the array: the same line on one thread and four.
+    let line = 37_000 + 2;
+    let lines: Vec<&str> = data.lines().collect();
+    // The bad element, the line of the error (a missing ',' is found on the next line).
+    let cases = [
+        (
+            lines[line - 1].replacen("\"id\": ", "\"id\": \"seven\", \"x\": ", 1),
+            line,
+            "Int64",
+        ),
+        (
+            lines[line - 1].trim_end_matches(',').to_string(),
+            line + 1,
+            "missing ','",
+        ),
+        (
+            lines[line - 1].replacen("\"name\"", "\"name\" 1", 1),
+            line,
+            "expected ':'",
+        ),
+    ];
+    for (bad, at_line, detail) in cases {
+        let mut edited = lines.clone();
+        edited[line - 1] = &bad;
+        let edited = edited.join("\n");
+        let (e1, e4) = (err(decode(&edited, 1)), err(decode(&edited, 4)));
+        let msg = e4.to_string();
+        let at = format!("invalid JSON at data/big.json line {at_line}: ");
+        assert!(msg.starts_with(&at), "{msg:?} should start with {at:?}");
+        assert!(msg.contains(detail), "{msg:?} should contain {detail:?}");
+        assert_eq!(e1.to_string(), msg);
+    }
+}
