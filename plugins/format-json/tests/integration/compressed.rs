@@ -8,7 +8,8 @@ use sluice_format_json::{JsonDecoder, JsonLinesDecoder};
 
 use crate::*;
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+/// `data` gzip-compressed.
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     ok(enc
         .write_all(data)

@@ -1,13 +1,13 @@
 //! One large JSON Lines input decoded on several threads: the same batches, values and
 //! errors (with the same exact line) as on one thread.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use sluice_core::{ErrorKind, MultiGzCodec, ScanOptions};
 use sluice_format_json::JsonLinesDecoder;
 
+use crate::compressed::gzip;
 use crate::*;
 
 /// A small deterministic generator (no dependency needed).
@@ -207,16 +207,6 @@ fn errors_deep_in_a_large_file_name_the_same_line() {
         }
         assert_eq!(messages[0], messages[1]);
     }
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    ok(enc
-        .write_all(data)
-        .map_err(|e| sluice_core::Error::from_io("gz", e)));
-    ok(enc
-        .finish()
-        .map_err(|e| sluice_core::Error::from_io("gz", e)))
 }
 
 #[test]
