@@ -34,15 +34,52 @@ pub trait ChunkSplitter: Send {
     fn next_chunk(&mut self) -> Result<Option<Chunk>>;
 }
 
+/// What decoding one chunk produced: every batch decoded before an error, then the error.
+/// Delivering the batches before the error keeps the rows a scan yields before failing the
+/// same whatever the number of threads.
+#[derive(Debug, Default)]
+pub struct ChunkOutput {
+    /// The batches, in order.
+    pub batches: Vec<RecordBatch>,
+    /// The error that stopped the chunk, if any.
+    pub error: Option<Error>,
+}
+
+impl ChunkOutput {
+    /// Collects batches until the first error.
+    pub fn collect(items: impl IntoIterator<Item = Result<RecordBatch>>) -> Self {
+        let mut out = ChunkOutput::default();
+        for item in items {
+            match item {
+                Ok(b) => out.batches.push(b),
+                Err(e) => {
+                    out.error = Some(e);
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// A chunk that failed before its first batch.
+    pub fn failed(error: Error) -> Self {
+        ChunkOutput {
+            batches: Vec::new(),
+            error: Some(error),
+        }
+    }
+}
+
 /// Decodes one chunk into batches. Called from several threads at once.
 pub trait ChunkDecoder: Send + Sync {
-    /// The batches of `chunk`, in order, each at most the scan's batch size.
-    fn decode(&self, chunk: &Chunk) -> Result<Vec<RecordBatch>>;
+    /// The batches of `chunk`, in order, each at most the scan's batch size, and the error
+    /// that stopped it, if any.
+    fn decode(&self, chunk: &Chunk) -> ChunkOutput;
 }
 
 enum Done {
-    /// The batches (or error) of chunk `seq`.
-    Decoded(u64, Result<Vec<RecordBatch>>),
+    /// The batches (and error) of chunk `seq`.
+    Decoded(u64, ChunkOutput),
     /// The splitter failed where chunk `seq` would have started.
     SplitFailed(u64, Error),
     /// The splitter reached the end; `seq` chunks were made.
@@ -60,7 +97,8 @@ pub struct ParallelChunkStream {
     start: Option<Box<dyn FnOnce() -> Running + Send>>,
     running: Option<Running>,
     ready: std::collections::VecDeque<RecordBatch>,
-    pending: BTreeMap<u64, Result<Vec<RecordBatch>>>,
+    pending: BTreeMap<u64, ChunkOutput>,
+    failure: Option<Error>,
     next_seq: u64,
     end: Option<u64>,
     split_error: Option<(u64, Error)>,
@@ -107,6 +145,7 @@ impl ParallelChunkStream {
             next_seq: 0,
             end: None,
             split_error: None,
+            failure: None,
             compressed,
             finished: false,
         }
@@ -120,7 +159,7 @@ impl ParallelChunkStream {
 
     /// Receives until chunk `seq`'s outcome is known: its batches, or the splitter's error
     /// at that point, or the end.
-    fn wait_for(&mut self, seq: u64) -> Option<Result<Vec<RecordBatch>>> {
+    fn wait_for(&mut self, seq: u64) -> Option<ChunkOutput> {
         loop {
             if let Some(r) = self.pending.remove(&seq) {
                 if let Some(running) = &self.running {
@@ -131,7 +170,7 @@ impl ParallelChunkStream {
             if let Some((at, _)) = &self.split_error
                 && *at == seq
             {
-                return self.split_error.take().map(|(_, e)| Err(e));
+                return self.split_error.take().map(|(_, e)| ChunkOutput::failed(e));
             }
             if self.end.is_some_and(|end| seq >= end) {
                 return None;
@@ -144,7 +183,7 @@ impl ParallelChunkStream {
                 Ok(Done::SplitFailed(s, e)) => self.split_error = Some((s, e)),
                 Ok(Done::End(n)) => self.end = Some(n),
                 Err(_) => {
-                    return Some(Err(Error::Internal {
+                    return Some(ChunkOutput::failed(Error::Internal {
                         message: "a chunk decoding thread stopped without a result".into(),
                     }));
                 }
@@ -158,9 +197,11 @@ impl ParallelChunkStream {
         if !self.compressed || err.kind() != ErrorKind::Parse {
             return err;
         }
-        for seq in self.next_seq + 1..self.next_seq + 1 + DRAIN_CHUNKS {
+        for seq in self.next_seq..self.next_seq + DRAIN_CHUNKS {
             match self.wait_for(seq) {
-                Some(Err(e)) if e.kind() == ErrorKind::Decompress => return e,
+                Some(ChunkOutput { error: Some(e), .. }) if e.kind() == ErrorKind::Decompress => {
+                    return e;
+                }
                 Some(_) => {}
                 None => break,
             }
@@ -256,7 +297,7 @@ fn decode_loop(
         };
         let outcome =
             catch_unwind(AssertUnwindSafe(|| decoder.decode(&chunk))).unwrap_or_else(|_| {
-                Err(Error::Internal {
+                ChunkOutput::failed(Error::Internal {
                     message: format!(
                         "the decoder panicked on the chunk starting at line {}",
                         chunk.first_line
@@ -278,6 +319,10 @@ impl Iterator for ParallelChunkStream {
             if let Some(b) = self.ready.pop_front() {
                 return Some(Ok(b));
             }
+            if let Some(e) = self.failure.take() {
+                let e = self.prefer_codec_error(e);
+                return self.fail(e);
+            }
             if self.finished {
                 return None;
             }
@@ -285,13 +330,10 @@ impl Iterator for ParallelChunkStream {
                 self.running = Some(start());
             }
             match self.wait_for(self.next_seq) {
-                Some(Ok(batches)) => {
+                Some(out) => {
                     self.next_seq += 1;
-                    self.ready.extend(batches);
-                }
-                Some(Err(e)) => {
-                    let e = self.prefer_codec_error(e);
-                    return self.fail(e);
+                    self.ready.extend(out.batches);
+                    self.failure = out.error;
                 }
                 None => {
                     self.finished = true;
@@ -359,31 +401,26 @@ mod tests {
     struct Numbers(SchemaRef);
 
     impl ChunkDecoder for Numbers {
-        fn decode(&self, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
-            let text = std::str::from_utf8(&chunk.data).map_err(|e| Error::Internal {
-                message: e.to_string(),
-            })?;
-            let mut values = Vec::new();
-            for (i, line) in text.lines().enumerate() {
+        fn decode(&self, chunk: &Chunk) -> ChunkOutput {
+            // One batch per line, so the rows before a bad line are delivered.
+            let text = String::from_utf8_lossy(&chunk.data).into_owned();
+            ChunkOutput::collect(text.lines().enumerate().map(|(i, line)| {
                 let v = line.parse::<i64>().map_err(|_| {
-                    crate::Error::parse(
+                    Error::parse(
                         "numbers",
                         "x",
                         crate::Position::line(chunk.first_line + i as u64),
                         "not a number",
                     )
                 })?;
-                values.push(v);
-            }
-            Ok(vec![
                 RecordBatch::try_new(
                     Arc::clone(&self.0),
-                    vec![Arc::new(Int64Array::from(values))],
+                    vec![Arc::new(Int64Array::from(vec![v]))],
                 )
                 .map_err(|e| Error::Internal {
                     message: e.to_string(),
-                })?,
-            ])
+                })
+            }))
         }
     }
 
@@ -440,7 +477,7 @@ mod tests {
             err.to_string(),
             "invalid numbers at x line 101: not a number"
         );
-        assert_eq!(got, (0..99).collect::<Vec<_>>());
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
     }
 
     #[test]

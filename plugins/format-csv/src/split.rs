@@ -4,10 +4,9 @@
 
 use std::io::Read;
 
-use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use memchr::{memchr, memchr2, memchr3};
-use sluice_core::chunked::{Chunk, ChunkDecoder, ChunkSplitter};
+use sluice_core::chunked::{Chunk, ChunkDecoder, ChunkOutput, ChunkSplitter};
 use sluice_core::{Error, Result};
 
 use crate::buffer::{InputBuffer, count_lines};
@@ -363,18 +362,22 @@ pub(crate) struct CsvChunkDecoder {
 }
 
 impl ChunkDecoder for CsvChunkDecoder {
-    fn decode(&self, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
-        let buffer =
-            InputBuffer::from_chunk(&chunk.data, &self.location, chunk.first_line, chunk.offset)?;
-        CsvStream::new(
-            buffer,
-            self.dialect,
-            std::sync::Arc::clone(&self.file_schema),
-            self.projection.clone(),
-            self.batch_size,
-        )?
-        .unnumbered()
-        .collect()
+    fn decode(&self, chunk: &Chunk) -> ChunkOutput {
+        let stream =
+            InputBuffer::from_chunk(&chunk.data, &self.location, chunk.first_line, chunk.offset)
+                .and_then(|buffer| {
+                    CsvStream::new(
+                        buffer,
+                        self.dialect,
+                        std::sync::Arc::clone(&self.file_schema),
+                        self.projection.clone(),
+                        self.batch_size,
+                    )
+                });
+        match stream {
+            Ok(stream) => ChunkOutput::collect(stream.unnumbered()),
+            Err(e) => ChunkOutput::failed(e),
+        }
     }
 }
 

@@ -22,8 +22,9 @@
 //! several cores: after inference it is cut into chunks of whole records (JSON Lines after
 //! a newline; a JSON array after an element, found by the same scan as on one thread),
 //! which are decoded in parallel and delivered in input order, each chunk ending a batch.
-//! Values and errors (message and line) are those of one thread, except that an error
-//! stops the stream at the start of its chunk rather than at its own line.
+//! Values and errors (message and line) are those of one thread; on both paths an error
+//! stops the stream at the start of the batch that holds the bad record (batches before
+//! it, in its chunk too, are delivered).
 //!
 //! ```
 //! use std::sync::Arc;

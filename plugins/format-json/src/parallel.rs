@@ -8,9 +8,8 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use arrow_array::RecordBatch;
 use memchr::memchr;
-use sluice_core::chunked::{Chunk, ChunkDecoder, ChunkSplitter, ParallelChunkStream};
+use sluice_core::chunked::{Chunk, ChunkDecoder, ChunkOutput, ChunkSplitter, ParallelChunkStream};
 use sluice_core::{Error, Position, Result};
 
 use crate::batch::{BatchDecoder, DecodeSetup, RecordSource};
@@ -126,14 +125,15 @@ struct JsonChunkDecoder {
 }
 
 impl ChunkDecoder for JsonChunkDecoder {
-    fn decode(&self, chunk: &Chunk) -> Result<Vec<RecordBatch>> {
+    fn decode(&self, chunk: &Chunk) -> ChunkOutput {
         let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        let mut decoder = match reused {
-            Some(d) => d,
-            None => BatchDecoder::new(Arc::clone(&self.setup))?,
-        };
+        let mut decoder =
+            match reused.map_or_else(|| BatchDecoder::new(Arc::clone(&self.setup)), Ok) {
+                Ok(d) => d,
+                Err(e) => return ChunkOutput::failed(e),
+            };
         let location = self.setup.location();
-        let batches = match self.framing {
+        let out = match self.framing {
             Framing::Lines => decode_all(
                 &mut decoder,
                 &mut ChunkLines {
@@ -142,27 +142,26 @@ impl ChunkDecoder for JsonChunkDecoder {
                     line: chunk.first_line,
                     location,
                 },
-            )?,
+            ),
             Framing::Document => {
-                decode_all(&mut decoder, &mut Splitter::over_chunk(chunk, location))?
+                decode_all(&mut decoder, &mut Splitter::over_chunk(chunk, location))
             }
         };
-        if let Ok(mut idle) = self.idle.lock() {
+        // A decoder that stopped on an error may hold half a batch: never reuse it.
+        if out.error.is_none()
+            && let Ok(mut idle) = self.idle.lock()
+        {
             idle.push(decoder);
         }
-        Ok(batches)
+        out
     }
 }
 
-fn decode_all(
-    decoder: &mut BatchDecoder,
-    records: &mut impl RecordSource,
-) -> Result<Vec<RecordBatch>> {
-    let mut batches = Vec::new();
-    while let Some(batch) = decoder.next_batch(records)? {
-        batches.push(batch);
-    }
-    Ok(batches)
+/// Every batch of `records`, then the error that stopped them, if any.
+fn decode_all(decoder: &mut BatchDecoder, records: &mut impl RecordSource) -> ChunkOutput {
+    ChunkOutput::collect(std::iter::from_fn(|| {
+        decoder.next_batch(records).transpose()
+    }))
 }
 
 /// The records of one chunk's lines; offsets are indexes into the chunk.
@@ -209,6 +208,7 @@ impl RecordSource for ChunkLines<'_> {
 
 #[cfg(test)]
 mod tests {
+    use arrow_array::RecordBatch;
     use arrow_schema::{DataType, Field, Schema};
     use sluice_core::{DecodeInput, MemorySource, ScanOptions};
 
