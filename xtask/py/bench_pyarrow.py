@@ -1,6 +1,6 @@
 """pyarrow on the criterion bench inputs (target/bench-data), for docs/benchmarks.md.
 
-Prints, per input, the median time of 5 full reads and the throughput in MB/s of
+Prints, per input, the median time of 15 full reads and the throughput in MB/s of
 uncompressed input (the unit the criterion benches report), with pyarrow's thread pool on
 (its default) and off (one core, like one sluice input). Run via `cargo xtask bench`.
 """
@@ -15,7 +15,7 @@ import pyarrow.csv as pcsv
 import pyarrow.json as pjson
 
 
-def median_seconds(fn, runs=5):
+def median_seconds(fn, runs=15):
     times = []
     for _ in range(runs):
         t = time.perf_counter()

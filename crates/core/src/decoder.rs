@@ -174,6 +174,13 @@ pub trait Decoder: Send + Sync + Debug {
     /// order, or fails with [`Error::UnknownColumn`] (see
     /// [`ScanOptions::projection_indices`]). Batches hold at most `options.batch_size` rows.
     fn open(&self, input: &DecodeInput, options: &ScanOptions) -> Result<Box<dyn BatchStream>>;
+
+    /// The number of rows of `input` when the format knows it without decoding values
+    /// (Parquet's footer, an Arrow IPC file's batch headers). `None`, the default, lets the
+    /// scan count decoded rows.
+    fn count_rows(&self, _input: &DecodeInput, _options: &ScanOptions) -> Option<Result<u64>> {
+        None
+    }
 }
 
 /// An inventory record that links a [`Decoder`] into every [`Registry`](crate::Registry)

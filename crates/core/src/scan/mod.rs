@@ -185,13 +185,41 @@ impl Scan {
     }
 
     /// The number of rows, after `limit`.
+    ///
+    /// Formats that know their row count without decoding (Parquet footers) answer from
+    /// metadata; the others decode, without unifying or re-batching. Several inputs are
+    /// still checked for compatible schemas first, so `count` fails where `cat` would.
     pub fn count_rows(&self) -> Result<u64> {
-        let mut reader = self.reader()?;
-        let mut rows = 0u64;
-        while let Some(batch) = reader.next_batch()? {
-            rows += batch.num_rows() as u64;
-        }
-        Ok(rows)
+        let files = self.files()?;
+        let options = if files.len() > 1 {
+            self.unified_schemas(&files)?;
+            ScanOptions {
+                threads: 1,
+                ..self.options.clone()
+            }
+        } else {
+            self.options.clone()
+        };
+        let options = ScanOptions {
+            projection: None,
+            limit: None,
+            ..options
+        };
+        let counts = parallel_map(&files, self.threads(), |file| {
+            if let Some(known) = file.decoder.count_rows(&file.input, &options) {
+                return known;
+            }
+            let mut rows = 0u64;
+            for batch in file.decoder.open(&file.input, &options)? {
+                rows += batch?.num_rows() as u64;
+            }
+            Ok(rows)
+        })?;
+        let total: u64 = counts.iter().sum();
+        Ok(match self.options.limit {
+            Some(limit) => total.min(limit as u64),
+            None => total,
+        })
     }
 }
 
