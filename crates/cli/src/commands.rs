@@ -64,13 +64,9 @@ fn next(reader: &mut ScanReader, progress: &mut Progress) -> Result<Option<Recor
 }
 
 fn count(args: CountArgs) -> Result<(), Failure> {
-    let mut reader = args.read.scan(None, None)?.reader()?;
-    let mut progress = Progress::new(true);
-    let mut rows = 0u64;
-    while let Some(batch) = next(&mut reader, &mut progress)? {
-        rows += batch.num_rows() as u64;
-    }
-    progress.finish();
+    // Formats that know their row count from metadata (Parquet footers) answer without
+    // decoding; the others are counted per file, in parallel.
+    let rows = args.read.scan(None, None)?.count_rows()?;
     print(&format!("{rows}\n"))
 }
 
