@@ -68,6 +68,11 @@ pub(crate) struct ReadArgs {
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<usize>,
 
+    /// Read compressed Parquet or Arrow files by decompressing them into memory, up to
+    /// this many bytes each.
+    #[arg(long, value_name = "BYTES")]
+    pub(crate) buffer_compressed: Option<usize>,
+
     /// Rows per batch.
     #[arg(long, value_name = "N")]
     pub(crate) batch_size: Option<usize>,
@@ -102,6 +107,9 @@ impl ReadArgs {
         }
         if let Some(n) = self.infer_rows {
             options = options.with_infer_rows(n);
+        }
+        if let Some(n) = self.buffer_compressed {
+            options = options.with_buffer_compressed_bytes(n);
         }
         if let Some(n) = self.threads {
             options = options.with_threads(n);

@@ -48,6 +48,10 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Bytes of decoded batches the pipeline may hold ahead of the consumer.
     pub readahead_bytes: usize,
+    /// A format that needs random access (Parquet) on a compressed object is an error
+    /// unless this is set: then the object is decompressed into memory, up to this many
+    /// bytes (larger is an error).
+    pub buffer_compressed_bytes: Option<usize>,
 }
 
 impl Default for ScanOptions {
@@ -63,6 +67,7 @@ impl Default for ScanOptions {
             format_options: Map::new(),
             threads: 0,
             readahead_bytes: DEFAULT_READAHEAD_BYTES,
+            buffer_compressed_bytes: None,
         }
     }
 }
@@ -134,6 +139,13 @@ impl ScanOptions {
     /// Sets the read-ahead budget in bytes.
     pub fn with_readahead_bytes(mut self, n: usize) -> Self {
         self.readahead_bytes = n;
+        self
+    }
+
+    /// Lets random-access formats read compressed objects by decompressing them into
+    /// memory, up to `cap` bytes.
+    pub fn with_buffer_compressed_bytes(mut self, cap: usize) -> Self {
+        self.buffer_compressed_bytes = Some(cap);
         self
     }
 

@@ -143,7 +143,7 @@ impl Registry {
         let (codec, codec_evidence, stem) =
             self.decide_codec(&location, name, &raw_head, options)?;
 
-        let input = DecodeInput::new(Arc::clone(&source), codec.clone());
+        let mut input = DecodeInput::new(Arc::clone(&source), codec.clone());
         let (head, complete) = match &codec {
             None => (raw_head, raw_complete),
             Some(codec) => decompress_head(codec.as_ref(), &location, raw_head, raw_complete)?,
@@ -155,22 +155,32 @@ impl Registry {
         };
         let (decoder, format_evidence) = self.decide_format(&location, &probe, options)?;
         if decoder.access() == Access::RandomAccess && input.random_access().is_none() {
-            let why = match &codec {
-                Some(c) => format!(
-                    "{} files need random access, which a {}-compressed file cannot give; \
-                     decompress it first (or store it uncompressed: the format compresses internally)",
-                    decoder.name(),
-                    c.name()
-                ),
-                None => format!(
-                    "{} files need random access, which this source does not support",
-                    decoder.name()
-                ),
+            input = match (&codec, options.buffer_compressed_bytes) {
+                (Some(_), Some(cap)) => buffer_in_memory(&input, &location, cap)?,
+                (Some(c), None) => {
+                    return Err(Error::Unsupported {
+                        location,
+                        message: format!(
+                            "{} files need random access, which a {}-compressed file cannot give; \
+                             decompress it first (the format compresses internally, so store it \
+                             uncompressed), or let sluice decompress it into memory \
+                             (--buffer-compressed BYTES, ScanOptions::with_buffer_compressed_bytes)",
+                            decoder.name(),
+                            c.name()
+                        ),
+                    });
+                }
+                (None, _) => {
+                    return Err(Error::Unsupported {
+                        location,
+                        message: format!(
+                            "{} files need random access, which this source does not give \
+                             (standard input, for one); read it from a file",
+                            decoder.name()
+                        ),
+                    });
+                }
             };
-            return Err(Error::Unsupported {
-                location,
-                message: why,
-            });
         }
         Ok(ResolvedFile {
             meta: meta.clone(),
@@ -300,6 +310,29 @@ impl Registry {
             ),
         })
     }
+}
+
+/// Decompresses `input` into memory, up to `cap` bytes, as an uncompressed random-access
+/// input under the same name.
+fn buffer_in_memory(input: &DecodeInput, location: &str, cap: usize) -> Result<DecodeInput> {
+    let mut data = Vec::new();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    input
+        .reader()?
+        .take(limit)
+        .read_to_end(&mut data)
+        .map_err(|e| input.io_error(e))?;
+    if data.len() > cap {
+        return Err(Error::Unsupported {
+            location: location.to_string(),
+            message: format!(
+                "decompresses to more than the {cap} bytes allowed for buffering in memory; \
+                 decompress it to a file first, or allow more"
+            ),
+        });
+    }
+    let source = crate::MemorySource::new(location, data);
+    Ok(DecodeInput::new(Arc::new(source), None))
 }
 
 fn known_magic(head: &[u8]) -> Option<&'static str> {
