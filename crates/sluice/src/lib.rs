@@ -28,6 +28,8 @@ pub use sluice_core::*;
 use sluice_format_csv as _;
 #[cfg(feature = "json")]
 use sluice_format_json as _;
+#[cfg(feature = "npy")]
+use sluice_format_npy as _;
 #[cfg(feature = "text")]
 use sluice_format_text as _;
 #[cfg(feature = "local")]

@@ -6,7 +6,10 @@ use sluice::Registry;
 #[test]
 fn default_features_register_exactly_these_plugins() {
     let r = Registry::from_inventory();
-    assert_eq!(r.decoder_names(), ["csv", "tsv", "jsonl", "json", "text"]);
+    assert_eq!(
+        r.decoder_names(),
+        ["csv", "tsv", "jsonl", "json", "npy", "text"]
+    );
     assert_eq!(r.codec_names(), ["gzip", "zstd"]);
     assert_eq!(r.source_names(), ["local"]);
 }
@@ -28,6 +31,7 @@ fn registration_order_is_deterministic() {
             vec!["tsv"],
             vec!["jsonl", "ndjson"],
             vec!["json"],
+            vec!["npy"],
             vec!["txt", "text"]
         ]
     );
