@@ -129,6 +129,12 @@ fn parse_typestr(s: &str) -> Result<Elem, DescrError> {
         Err(_) if digits.is_empty() && kind_char == '?' => 1,
         Err(_) => return Err(malformed()),
     };
+    if size == 0 && matches!(kind_char, 'U' | 'S' | 'a') {
+        // numpy itself never makes zero-width strings (it widens them to one).
+        return Err(DescrError::Malformed(format!(
+            "{s:?} has zero-width elements"
+        )));
+    }
     let (kind, bytes) = match (kind_char, size) {
         ('b' | '?', 1) => (Kind::Bool, 1),
         ('i', 1 | 2 | 4 | 8) => (Kind::Int, size),

@@ -221,10 +221,11 @@ impl NpyStream {
             let v = &bytes[i * size..(i + 1) * size];
             let units = v.chunks_exact(4).map(|c| {
                 let u = [c[0], c[1], c[2], c[3]];
+                let unit = u32::from_ne_bytes(u);
                 if column.elem.swap {
-                    u32::from_be_bytes(u)
+                    unit.swap_bytes()
                 } else {
-                    u32::from_ne_bytes(u)
+                    unit
                 }
             });
             let len = units.clone().rposition(|u| u != 0).map_or(0, |p| p + 1);

@@ -282,3 +282,71 @@ fn unknown_format_options_are_refused() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidOption);
 }
+
+#[test]
+fn edge_shapes_and_big_endian_unicode() {
+    // (3, 0): three rows of empty lists.
+    let file = npy(
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (3, 0), }",
+        b"",
+    );
+    let b = decode_input(
+        &input("z.npy", file),
+        &ScanOptions::new().with_batch_size(2),
+    )
+    .unwrap();
+    assert_eq!(b.iter().map(|b| b.num_rows()).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(
+        b[0].schema().field(0).data_type(),
+        &list(DataType::Int32, 0)
+    );
+
+    // A 0-d structured array is one row.
+    let mut data = 7i16.to_be_bytes().to_vec();
+    data.extend(2.5f32.to_le_bytes());
+    let file = npy(
+        "{'descr': [('a', '>i2'), ('b', '<f4')], 'fortran_order': False, 'shape': (), }",
+        &data,
+    );
+    let b = decode_input(&input("s.npy", file), &ScanOptions::new()).unwrap();
+    assert_eq!(b[0].num_rows(), 1);
+    assert_eq!(b[0].column(0).as_primitive::<Int16Type>().values(), &[7]);
+    assert_eq!(
+        b[0].column(1).as_primitive::<Float32Type>().values(),
+        &[2.5]
+    );
+
+    // '>U3': UTF-32BE code units, trailing NULs removed, inner NULs kept.
+    let units: [u32; 6] = ['h' as u32, 'é' as u32, 0, 'a' as u32, 0, 'b' as u32];
+    let data: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
+    let file = npy(
+        "{'descr': '>U3', 'fortran_order': False, 'shape': (2,), }",
+        &data,
+    );
+    let b = decode_input(&input("u.npy", file), &ScanOptions::new()).unwrap();
+    let s: Vec<&str> = b[0].column(0).as_string::<i32>().iter().flatten().collect();
+    assert_eq!(s, ["hé", "a\0b"]);
+
+    // An invalid code point names the row.
+    let data: Vec<u8> = [0x41u32, 0xD800]
+        .iter()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    let file = npy(
+        "{'descr': '<U1', 'fortran_order': False, 'shape': (2,), }",
+        &data,
+    );
+    let err = decode_input(&input("u.npy", file), &ScanOptions::new()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid NumPy at u.npy record 2: column \"value\" holds 0xd800, which is not a Unicode code point"
+    );
+
+    let file = npy(
+        "{'descr': '|S0', 'fortran_order': False, 'shape': (5,), }",
+        b"",
+    );
+    let err = decode_input(&input("s0.npy", file), &ScanOptions::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Parse);
+    assert!(err.to_string().contains("zero-width"), "{err}");
+}
