@@ -182,11 +182,7 @@ fn shape_of(lit: &Literal) -> Result<Vec<u64>, DescrError> {
 
 impl Dtype {
     /// Parses the header's `descr` value.
-    pub(crate) fn from_descr(
-        descr: &Literal,
-        _location: &str,
-        _base: u64,
-    ) -> Result<Dtype, DescrError> {
+    pub(crate) fn from_descr(descr: &Literal) -> Result<Dtype, DescrError> {
         match descr {
             Literal::Str(s) => {
                 let elem = parse_typestr(s)?;
@@ -444,7 +440,7 @@ mod tests {
                 Literal::Tuple(vec![Literal::Int(3)]),
             ]),
         ]);
-        let d = Dtype::from_descr(&descr, "t.npy", 0).unwrap();
+        let d = Dtype::from_descr(&descr).unwrap();
         assert_eq!(d.itemsize, 4 + 4 + 24);
         assert_eq!(d.fields[1].offset, 8);
         let (cols, row) = columns(&d, &[5, 2]).unwrap();

@@ -381,7 +381,8 @@ impl Parser<'_> {
     }
 }
 
-/// Parses a Python literal (for tests and the dtype parser's nested descriptions).
+/// Parses one Python literal from the start of `text`; the parser is returned to check
+/// what follows.
 fn parse_literal<'a>(text: &'a str, location: &'a str, base: u64) -> (Parser<'a>, Result<Literal>) {
     let mut p = Parser {
         chars: text.char_indices().collect(),
@@ -455,7 +456,7 @@ fn parse_dict(text: &str, location: &str, base: u64) -> Result<Header> {
             )));
         }
     };
-    let dtype = Dtype::from_descr(&descr, location, base).map_err(|e| match e {
+    let dtype = Dtype::from_descr(&descr).map_err(|e| match e {
         crate::dtype::DescrError::Malformed(m) => p.error(m),
         crate::dtype::DescrError::Unsupported(message) => Error::Unsupported {
             location: location.to_string(),
