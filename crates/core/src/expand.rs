@@ -1,8 +1,14 @@
 //! Turning a location (a file, a directory, a glob, `-`) into a sorted list of objects.
 
-use globset::GlobBuilder;
+use std::io::Read;
 
-use crate::{Error, Location, ObjectMeta, Registry, Result, SourceOptions};
+use globset::GlobBuilder;
+use serde_json::Value;
+
+use crate::{Error, Location, ObjectMeta, Position, Registry, Result, SourceOptions, SourceReader};
+
+/// The file that marks a HuggingFace `save_to_disk` folder and lists its shards in order.
+const HF_STATE: &str = "state.json";
 
 /// Whether a path component is hidden: it starts with `.` or `_` (`.crc`, `_SUCCESS`).
 fn is_hidden(component: &str) -> bool {
@@ -39,8 +45,10 @@ fn relative_to<'a>(path: &'a str, base: &str) -> &'a str {
 impl Registry {
     /// Expands one location into the objects it names, sorted byte-wise by their full
     /// location (the order `LC_ALL=C sort` gives). Directories and globs skip hidden
-    /// entries; directories keep only files with a registered format extension. A location
-    /// that names nothing is [`Error::NotFound`].
+    /// entries; directories keep only files with a registered format extension. A
+    /// directory with a `state.json` listing `_data_files` (a HuggingFace `save_to_disk`
+    /// folder) is exactly those shards, in that order. A location that names nothing is
+    /// [`Error::NotFound`].
     pub fn expand(&self, raw: &str, options: &SourceOptions) -> Result<Vec<ObjectMeta>> {
         let location = Location::parse(raw);
         if location.is_stdin() {
@@ -90,6 +98,11 @@ impl Registry {
                     detail: Some("no such file or directory".to_string()),
                 });
             }
+            if let Some(shards) =
+                saved_dataset_shards(raw, backend.as_ref(), &base, &listed, options)?
+            {
+                return Ok(shards);
+            }
             let found: Vec<ObjectMeta> = listed
                 .into_iter()
                 .filter(|m| {
@@ -116,6 +129,68 @@ impl Registry {
         });
         Ok(found)
     }
+}
+
+/// The shards of a HuggingFace `save_to_disk` folder, in the order its `state.json` lists
+/// them (`"_data_files": [{"filename": ...}, ...]`), when `listed` (the listing of the
+/// directory `base`) has a `state.json` directly in it with that key; `None` otherwise. A
+/// listed shard that is missing is [`Error::NotFound`] naming the folder.
+fn saved_dataset_shards(
+    raw: &str,
+    backend: &dyn SourceReader,
+    base: &str,
+    listed: &[ObjectMeta],
+    options: &SourceOptions,
+) -> Result<Option<Vec<ObjectMeta>>> {
+    let Some(state) = listed
+        .iter()
+        .find(|m| relative_to(m.location.path(), base) == HF_STATE)
+    else {
+        return Ok(None);
+    };
+    let state_location = state.location.to_string();
+    let mut text = Vec::new();
+    backend
+        .open(&state.location, options)?
+        .reader()?
+        .read_to_end(&mut text)
+        .map_err(|e| Error::from_io(state_location.clone(), e))?;
+    let json: Value = serde_json::from_slice(&text).map_err(|e| {
+        Error::parse(
+            "JSON",
+            state_location.clone(),
+            Position::line(e.line() as u64),
+            e.to_string(),
+        )
+    })?;
+    let Some(files) = json.get("_data_files").and_then(Value::as_array) else {
+        return Ok(None);
+    };
+    let mut shards = Vec::with_capacity(files.len());
+    for entry in files {
+        let name = entry
+            .get("filename")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                Error::parse(
+                    "JSON",
+                    state_location.clone(),
+                    Position::NONE,
+                    format!("an entry of \"_data_files\" has no \"filename\" string: {entry}"),
+                )
+            })?;
+        let shard = listed
+            .iter()
+            .find(|m| relative_to(m.location.path(), base) == name)
+            .ok_or_else(|| Error::NotFound {
+                location: raw.to_string(),
+                detail: Some(format!(
+                    "the dataset folder's {HF_STATE} lists the shard {name:?}, which is not in it"
+                )),
+            })?;
+        shards.push(shard.clone());
+    }
+    Ok(Some(shards))
 }
 
 #[cfg(test)]

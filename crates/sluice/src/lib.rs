@@ -26,6 +26,8 @@ pub use sluice_core::*;
 // Each plugin crate is referenced so that the linker keeps its `inventory` registrations.
 #[cfg(feature = "csv")]
 use sluice_format_csv as _;
+#[cfg(feature = "ipc")]
+use sluice_format_ipc as _;
 #[cfg(feature = "json")]
 use sluice_format_json as _;
 #[cfg(feature = "npy")]

@@ -39,16 +39,27 @@ fn same(a: &Value, b: &Value) -> bool {
 #[test]
 fn every_fixture_reads_as_pyarrow_reads_it() {
     let dir = testdata();
-    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("testdata/")
+    // testdata/ and each of its subdirectories (one per format family: ipc/, parquet/, ...).
+    let mut dirs = vec![dir.clone()];
+    dirs.extend(
+        std::fs::read_dir(&dir)
+            .expect("testdata/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.is_dir()),
+    );
+    let mut fixtures: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).expect("fixture directory"))
         .map(|e| e.expect("entry").path())
         .filter(|p| p.to_string_lossy().ends_with(".expected.jsonl"))
         .collect();
     fixtures.sort();
     assert!(fixtures.len() >= 10, "fixtures missing: {fixtures:?}");
     for expected_path in fixtures {
+        // The fixture's path relative to testdata/ (`ipc/x.arrow`; `ipc/hf_dataset` is a folder).
         let name = expected_path
-            .file_name()
+            .strip_prefix(&dir)
+            .ok()
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix(".expected.jsonl"))
             .expect("fixture name")
