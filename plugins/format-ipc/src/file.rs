@@ -7,10 +7,12 @@ use arrow_buffer::Buffer;
 use arrow_ipc::reader::{FileDecoder, read_footer_length};
 use arrow_ipc::{Block, MetadataVersion};
 use arrow_schema::{ArrowError, SchemaRef};
+use sluice_core::chunked::ParallelChunkStream;
 use sluice_core::{BatchStream, ByteSource, Error, Position, Result};
 
 use crate::guard::guarded;
 use crate::message::{self, check_message};
+use crate::parallel::{BlockDecoder, BlockSplitter};
 use crate::rebatch::Slicer;
 use crate::{FILE_MAGIC, FORMAT};
 
@@ -159,12 +161,14 @@ impl IpcFile {
     }
 
     /// Starts reading the record batches, with `projection` (indices into the file's
-    /// schema) pushed into the decoder. Dictionaries are read here.
+    /// schema) pushed into the decoder, on `threads` threads when there are several
+    /// batches. Dictionaries are read here.
     pub(crate) fn into_stream(
         self,
         projection: Option<Vec<usize>>,
         batch_size: usize,
-    ) -> Result<IpcFileStream> {
+        threads: usize,
+    ) -> Result<Box<dyn BatchStream>> {
         let location = self.location;
         let schema = match &projection {
             Some(p) => Arc::new(
@@ -185,7 +189,29 @@ impl IpcFile {
                 decoder.read_dictionary(block, &buf)
             })?;
         }
-        Ok(IpcFileStream {
+        if threads > 1 && self.batches.len() > 1 {
+            let blocks = self
+                .batches
+                .iter()
+                .map(|b| (b.offset() as u64, *b))
+                .collect();
+            let splitter = BlockSplitter::new(self.source, self.batches);
+            let decoder = BlockDecoder {
+                location,
+                decoder,
+                blocks,
+                batch_size,
+            };
+            return Ok(Box::new(ParallelChunkStream::new(
+                schema,
+                Box::new(splitter),
+                Arc::new(decoder),
+                threads,
+                threads * 2,
+                false,
+            )));
+        }
+        Ok(Box::new(IpcFileStream {
             source: self.source,
             location,
             schema,
@@ -193,12 +219,12 @@ impl IpcFile {
             blocks: self.batches.into_iter(),
             slicer: Slicer::new(batch_size),
             failed: false,
-        })
+        }))
     }
 }
 
 /// Checks the message in `buf` (a whole block) before arrow-ipc decodes it.
-fn check_block(block: &Block, buf: &Buffer) -> std::result::Result<(), ArrowError> {
+pub(crate) fn check_block(block: &Block, buf: &Buffer) -> std::result::Result<(), ArrowError> {
     let meta_len = block.metaDataLength() as usize;
     let meta = buf
         .get(..meta_len)
@@ -207,10 +233,14 @@ fn check_block(block: &Block, buf: &Buffer) -> std::result::Result<(), ArrowErro
     check_message(&message, &buf[meta_len..])
 }
 
-fn read_block(source: &dyn ByteSource, block: &Block) -> Result<Buffer> {
+/// The bytes of `block` in the file (checked against the file's size by [`IpcFile::open`]).
+pub(crate) fn block_range(block: &Block) -> std::ops::Range<u64> {
     let start = block.offset() as u64;
-    let end = start + block.metaDataLength() as u64 + block.bodyLength() as u64;
-    Ok(Buffer::from(source.read_range(start..end)?))
+    start..start + block.metaDataLength() as u64 + block.bodyLength() as u64
+}
+
+fn read_block(source: &dyn ByteSource, block: &Block) -> Result<Buffer> {
+    Ok(Buffer::from(source.read_range(block_range(block))?))
 }
 
 /// A [`BatchStream`] over the record batches of an IPC file, read one block at a time.

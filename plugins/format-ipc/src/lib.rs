@@ -40,11 +40,13 @@
 //! - Projection keeps the requested order; in the file format unselected columns are
 //!   skipped without being decompressed.
 //! - Batches hold at most `batch_size` rows: bigger IPC batches are sliced (zero-copy).
+//! - A file's record batches are decoded on `threads` cores (0: one per core), in order.
 //! - [`Decoder::count_rows`] of a file sums the batch lengths from the batch headers,
 //!   without reading any column data; a stream is counted by decoding.
 //! - An IPC *file* needs random access: a compressed one (`x.arrow.zst`) or one on standard
 //!   input is an [`Error::Unsupported`](sluice_core::Error::Unsupported) saying to
-//!   decompress it first or to write the stream format instead.
+//!   decompress it first or to write the stream format instead, unless
+//!   `ScanOptions::buffer_compressed_bytes` lets it be decompressed into memory.
 //! - An explicit schema in the options is not applied here: IPC data carries its own.
 //! - There are no format options; any key is an error.
 //! - Corrupt, truncated or empty inputs are errors naming the file, never panics.
@@ -52,6 +54,7 @@
 mod file;
 mod guard;
 mod message;
+mod parallel;
 mod rebatch;
 mod stream;
 
@@ -60,8 +63,8 @@ use std::sync::Arc;
 
 use arrow_schema::SchemaRef;
 use sluice_core::{
-    BatchStream, DecodeInput, Decoder, DecoderRegistration, Error, FormatOptions, Position, Probe,
-    Result, ScanOptions, Sniff,
+    BatchStream, ByteSource, DecodeInput, Decoder, DecoderRegistration, Error, FormatOptions,
+    MemorySource, Position, Probe, Result, ScanOptions, Sniff,
 };
 
 use crate::file::IpcFile;
@@ -138,28 +141,63 @@ impl IpcDecoder {
         ))
     }
 
-    /// Opens an IPC file by ranges, or says why it cannot be.
-    fn open_file(&self, input: &DecodeInput) -> Result<IpcFile> {
-        match input.random_access() {
-            Some(source) => IpcFile::open(Arc::clone(source), input.location()),
-            None => Err(Error::Unsupported {
-                location: input.location().to_string(),
-                message: match input.codec() {
-                    Some(codec) => format!(
-                        "this is an Arrow IPC *file* (ARROW1), which is read by byte ranges, \
-                         and a {}-compressed file cannot give them; decompress it first (IPC \
-                         buffers can be LZ4/ZSTD-compressed inside the file instead), or write \
-                         the IPC stream format (.arrows), which reads compressed",
-                        codec.name()
-                    ),
-                    None => "this is an Arrow IPC *file* (ARROW1), which is read by byte \
-                             ranges, and this source (standard input, for one) cannot give them; \
-                             read it from a file, or write the IPC stream format (.arrows)"
-                        .to_string(),
-                },
-            }),
+    /// Opens an IPC file by ranges: directly, or decompressed into memory when the options
+    /// allow it; else says why it cannot be.
+    fn open_file(&self, input: &DecodeInput, options: &ScanOptions) -> Result<IpcFile> {
+        if let Some(source) = input.random_access() {
+            return IpcFile::open(Arc::clone(source), input.location());
         }
+        let message = match (input.codec(), options.buffer_compressed_bytes) {
+            (Some(_), Some(cap)) => {
+                return IpcFile::open(buffer_in_memory(input, cap)?, input.location());
+            }
+            (Some(codec), None) => format!(
+                "this is an Arrow IPC *file* (ARROW1), which is read by byte ranges, and a \
+                 {}-compressed file cannot give them; decompress it first (IPC buffers can be \
+                 LZ4/ZSTD-compressed inside the file instead), write the IPC stream format \
+                 (.arrows), which reads compressed, or let sluice decompress it into memory \
+                 (--buffer-compressed BYTES, ScanOptions::with_buffer_compressed_bytes)",
+                codec.name()
+            ),
+            (None, _) => "this is an Arrow IPC *file* (ARROW1), which is read by byte ranges, \
+                          and this source (standard input, for one) cannot give them; read it \
+                          from a file, or write the IPC stream format (.arrows)"
+                .to_string(),
+        };
+        Err(Error::Unsupported {
+            location: input.location().to_string(),
+            message,
+        })
     }
+}
+
+/// The threads to decode one file on: `options.threads`, 0 meaning one per core.
+fn threads(options: &ScanOptions) -> usize {
+    match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// Decompresses `input` into memory, up to `cap` bytes.
+fn buffer_in_memory(input: &DecodeInput, cap: usize) -> Result<Arc<dyn ByteSource>> {
+    let mut data = Vec::new();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    input
+        .reader()?
+        .take(limit)
+        .read_to_end(&mut data)
+        .map_err(|e| input.io_error(e))?;
+    if data.len() > cap {
+        return Err(Error::Unsupported {
+            location: input.location().to_string(),
+            message: format!(
+                "decompresses to more than the {cap} bytes allowed for buffering in memory; \
+                 decompress it to a file first, or allow more"
+            ),
+        });
+    }
+    Ok(Arc::new(MemorySource::new(input.location(), data)))
 }
 
 /// Whether `head` starts like a pre-0.15 IPC stream: a little-endian metadata length with no
@@ -218,7 +256,7 @@ impl Decoder for IpcDecoder {
         self.validate_options(options)?;
         let (flavour, head, rest) = self.flavour(input)?;
         match flavour {
-            Flavour::File => Ok(self.open_file(input)?.schema()),
+            Flavour::File => Ok(self.open_file(input, options)?.schema()),
             Flavour::Stream => stream::read_schema(head, rest, input),
         }
     }
@@ -229,10 +267,10 @@ impl Decoder for IpcDecoder {
         match flavour {
             Flavour::File => {
                 drop(rest);
-                let file = self.open_file(input)?;
+                let file = self.open_file(input, options)?;
                 let projection =
                     options.projection_indices(&file.schema(), Some(input.location()))?;
-                Ok(Box::new(file.into_stream(projection, options.batch_size)?))
+                file.into_stream(projection, options.batch_size, threads(options))
             }
             Flavour::Stream => stream::open(head, rest, input, options),
         }
@@ -247,7 +285,9 @@ impl Decoder for IpcDecoder {
         match self.flavour(input) {
             Err(e) => Some(Err(e)),
             Ok((Flavour::Stream, _, _)) => None,
-            Ok((Flavour::File, _, _)) => Some(self.open_file(input).and_then(|f| f.count_rows())),
+            Ok((Flavour::File, _, _)) => {
+                Some(self.open_file(input, options).and_then(|f| f.count_rows()))
+            }
         }
     }
 }

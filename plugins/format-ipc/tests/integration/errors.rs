@@ -135,3 +135,18 @@ fn an_unknown_projected_column_is_named() {
         );
     }
 }
+
+#[test]
+fn a_compressed_ipc_file_reads_when_buffering_is_allowed_up_to_the_cap() {
+    let raw = fixture("file_plain.arrow");
+    let zst = zstd::encode_all(&raw[..], 3).unwrap();
+    let inp = compressed_input("x.arrow.zst", zst, Arc::new(ZstdCodec));
+    let opts = ScanOptions::new().with_buffer_compressed_bytes(raw.len());
+    let batches = decode_input(&inp, &opts).unwrap();
+    assert_eq!(crate::sizes(&batches), [5, 5, 2]);
+    assert_eq!(IpcDecoder.count_rows(&inp, &opts).unwrap().unwrap(), 12);
+    let small = ScanOptions::new().with_buffer_compressed_bytes(raw.len() - 1);
+    let err = decode_input(&inp, &small).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    assert!(err.to_string().contains("more than the"), "{err}");
+}
