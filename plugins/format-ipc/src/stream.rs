@@ -84,6 +84,8 @@ impl Messages {
         let body_len = u64::try_from(body_len).map_err(|_| {
             ArrowError::ParseError(format!("corrupt message body length {body_len}"))
         })?;
+        // Grow once for bodies of a plausible size; a corrupt length only fails to fill.
+        framed.reserve(body_len.min(64 << 20) as usize);
         if read_onto(&mut self.reader, body_len, &mut framed).map_err(io)? < body_len {
             return Err(truncated("a message body"));
         }

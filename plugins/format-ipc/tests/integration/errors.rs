@@ -150,3 +150,54 @@ fn a_compressed_ipc_file_reads_when_buffering_is_allowed_up_to_the_cap() {
     assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
     assert!(err.to_string().contains("more than the"), "{err}");
 }
+
+#[test]
+fn a_scan_of_an_arrow_file_that_is_really_csv_is_a_format_mismatch_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("really.arrow");
+    std::fs::write(&path, "id,name\n1,ada\n").unwrap();
+    let path = path.to_str().unwrap();
+    let err = sluice_core::Scan::new([path]).reader().err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::FormatMismatch, "{err}");
+    assert!(err.to_string().starts_with(path), "{err}");
+    assert!(
+        err.to_string().contains("the extension says arrow"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_error_in_a_later_batch_comes_after_the_earlier_rows_whatever_the_threads() {
+    // Corrupt the last record batch's header: the footer's last block offset.
+    let data = fixture("many_batches.ipc");
+    let file = sluice_core::DecodeInput::new(
+        Arc::new(sluice_core::MemorySource::new("m.ipc", data.clone())),
+        None,
+    );
+    let all = decode_input(&file, &ScanOptions::new().with_threads(1)).unwrap();
+    assert_eq!(all.len(), 9);
+    // The last batch starts after the first 8; find its header by its continuation marker.
+    let mut starts: Vec<usize> = data
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == [0xff; 4])
+        .map(|(i, _)| i)
+        .collect();
+    starts.retain(|&i| i > 8);
+    let mut bad = data.clone();
+    let last = starts[starts.len() - 2]; // the final marker ends the stream part
+    for b in &mut bad[last + 8..last + 40] {
+        *b = 0x7f;
+    }
+    for threads in [1, 4] {
+        let opts = ScanOptions::new().with_threads(threads);
+        let got: Vec<_> = IpcDecoder
+            .open(&crate::input("m.ipc", bad.clone()), &opts)
+            .unwrap()
+            .collect();
+        let ok = got.iter().take_while(|r| r.is_ok()).count();
+        let err = got[ok].as_ref().unwrap_err();
+        assert!(err.to_string().contains("m.ipc"), "{err}");
+        assert_eq!(ok, 8, "threads {threads}: {err}");
+    }
+}
