@@ -113,6 +113,7 @@ fn fixtures() -> Result<(), String> {
     let python = python_env()?;
     let py = python.to_string_lossy().to_string();
     run(&py, &["xtask/py/fixtures.py", "testdata"])?;
+    run(&py, &["xtask/py/fixtures_parquet.py", "testdata/parquet"])?;
     run(&py, &["xtask/py/fixtures_ipc.py", "testdata/ipc"])?;
     run(&py, &["xtask/py/fixtures_npy.py", "testdata/npy"])?;
     run(&py, &["xtask/py/sample.py", "data/sample"])?;

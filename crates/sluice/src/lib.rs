@@ -3,7 +3,7 @@
 //! This facade re-exports [`sluice_core`] (the [`Scan`] pipeline, [`Registry`], the plugin
 //! traits and [`Error`]) and [`arrow`], and links the plugin crates chosen by cargo
 //! features: `local` (files, directories, globs, standard input), `csv`, `json`, `text`,
-//! `gzip` and `zstd`, all on by default.
+//! `parquet`, `gzip` and `zstd`, all on by default.
 //!
 //! ```
 //! use sluice::{Scan, ScanOptions};
@@ -32,6 +32,8 @@ use sluice_format_ipc as _;
 use sluice_format_json as _;
 #[cfg(feature = "npy")]
 use sluice_format_npy as _;
+#[cfg(feature = "parquet")]
+use sluice_format_parquet as _;
 #[cfg(feature = "text")]
 use sluice_format_text as _;
 #[cfg(feature = "local")]

@@ -122,6 +122,7 @@ fn formats_lists_formats_codecs_and_sources() {
             vec!["format", "tsv", "tsv", "built-in"],
             vec!["format", "jsonl", "jsonl,ndjson", "built-in"],
             vec!["format", "json", "json", "built-in"],
+            vec!["format", "parquet", "parquet,parq", "built-in"],
             vec!["format", "arrow", "arrow,ipc,feather,arrows", "built-in"],
             vec!["format", "npy", "npy", "built-in"],
             vec!["format", "text", "txt,text", "built-in"],

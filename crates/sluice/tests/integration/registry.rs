@@ -8,7 +8,9 @@ fn default_features_register_exactly_these_plugins() {
     let r = Registry::from_inventory();
     assert_eq!(
         r.decoder_names(),
-        ["csv", "tsv", "jsonl", "json", "arrow", "npy", "text"]
+        [
+            "csv", "tsv", "jsonl", "json", "parquet", "arrow", "npy", "text"
+        ]
     );
     assert_eq!(r.codec_names(), ["gzip", "zstd"]);
     assert_eq!(r.source_names(), ["local"]);
@@ -31,6 +33,7 @@ fn registration_order_is_deterministic() {
             vec!["tsv"],
             vec!["jsonl", "ndjson"],
             vec!["json"],
+            vec!["parquet", "parq"],
             vec!["arrow", "ipc", "feather", "arrows"],
             vec!["npy"],
             vec!["txt", "text"]
