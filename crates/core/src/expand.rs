@@ -9,6 +9,8 @@ use crate::{Error, Location, ObjectMeta, Position, Registry, Result, SourceOptio
 
 /// The file that marks a HuggingFace `save_to_disk` folder and lists its shards in order.
 const HF_STATE: &str = "state.json";
+/// The file that marks a saved HuggingFace `DatasetDict`: one such folder per split.
+const HF_DICT: &str = "dataset_dict.json";
 
 /// Whether a path component is hidden: it starts with `.` or `_` (`.crc`, `_SUCCESS`).
 fn is_hidden(component: &str) -> bool {
@@ -133,8 +135,10 @@ impl Registry {
 
 /// The shards of a HuggingFace `save_to_disk` folder, in the order its `state.json` lists
 /// them (`"_data_files": [{"filename": ...}, ...]`), when `listed` (the listing of the
-/// directory `base`) has a `state.json` directly in it with that key; `None` otherwise. A
-/// listed shard that is missing is [`Error::NotFound`] naming the folder.
+/// directory `base`) has a `state.json` directly in it with that key; for a saved
+/// `DatasetDict` (`dataset_dict.json` with `"splits"`), the shards of each split folder in
+/// the listed order. `None` otherwise. A listed shard or split that is missing is
+/// [`Error::NotFound`] naming the folder.
 fn saved_dataset_shards(
     raw: &str,
     backend: &dyn SourceReader,
@@ -142,27 +146,86 @@ fn saved_dataset_shards(
     listed: &[ObjectMeta],
     options: &SourceOptions,
 ) -> Result<Option<Vec<ObjectMeta>>> {
-    let Some(state) = listed
+    let Some((dict, json)) = read_listed_json(backend, base, HF_DICT, listed, options)? else {
+        return dataset_shards(raw, backend, base, listed, options);
+    };
+    let Some(splits) = json.get("splits").and_then(Value::as_array) else {
+        return dataset_shards(raw, backend, base, listed, options);
+    };
+    let mut shards = Vec::new();
+    for split in splits {
+        let name = split.as_str().ok_or_else(|| {
+            Error::parse(
+                "JSON",
+                dict.clone(),
+                Position::NONE,
+                format!("a split name is not a string: {split}"),
+            )
+        })?;
+        let split_base = if base.is_empty() {
+            name.to_string()
+        } else {
+            format!("{base}/{name}")
+        };
+        let found =
+            dataset_shards(raw, backend, &split_base, listed, options)?.ok_or_else(|| {
+                Error::NotFound {
+                    location: raw.to_string(),
+                    detail: Some(format!(
+                        "the dataset's {HF_DICT} lists the split {name:?}, which has no {HF_STATE}"
+                    )),
+                }
+            })?;
+        shards.extend(found);
+    }
+    Ok(Some(shards))
+}
+
+/// The location and parsed content of the file `name` directly in `base`, if listed.
+fn read_listed_json(
+    backend: &dyn SourceReader,
+    base: &str,
+    name: &str,
+    listed: &[ObjectMeta],
+    options: &SourceOptions,
+) -> Result<Option<(String, Value)>> {
+    let Some(meta) = listed
         .iter()
-        .find(|m| relative_to(m.location.path(), base) == HF_STATE)
+        .find(|m| relative_to(m.location.path(), base) == name)
     else {
         return Ok(None);
     };
-    let state_location = state.location.to_string();
+    let location = meta.location.to_string();
     let mut text = Vec::new();
     backend
-        .open(&state.location, options)?
+        .open(&meta.location, options)?
         .reader()?
         .read_to_end(&mut text)
-        .map_err(|e| Error::from_io(state_location.clone(), e))?;
+        .map_err(|e| Error::from_io(location.clone(), e))?;
     let json: Value = serde_json::from_slice(&text).map_err(|e| {
         Error::parse(
             "JSON",
-            state_location.clone(),
+            location.clone(),
             Position::line(e.line() as u64),
             e.to_string(),
         )
     })?;
+    Ok(Some((location, json)))
+}
+
+/// The shards listed by `state.json` directly in `base`, in order (see
+/// [`saved_dataset_shards`]).
+fn dataset_shards(
+    raw: &str,
+    backend: &dyn SourceReader,
+    base: &str,
+    listed: &[ObjectMeta],
+    options: &SourceOptions,
+) -> Result<Option<Vec<ObjectMeta>>> {
+    let Some((state_location, json)) = read_listed_json(backend, base, HF_STATE, listed, options)?
+    else {
+        return Ok(None);
+    };
     let Some(files) = json.get("_data_files").and_then(Value::as_array) else {
         return Ok(None);
     };

@@ -22,11 +22,16 @@ fn texts(dir: &str) -> Vec<String> {
 /// A copy of the fixture folder in a temporary directory.
 fn copy_folder() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
+    copy_into(tmp.path());
+    tmp
+}
+
+fn copy_into(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
     for entry in std::fs::read_dir(fixture_path("hf_dataset")).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
     }
-    tmp
 }
 
 fn write_state(dir: &std::path::Path, files: &[&str]) {
@@ -100,4 +105,35 @@ fn a_broken_state_json_is_a_parse_error_naming_it() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Parse, "{err}");
     assert!(err.to_string().contains("state.json"), "{err}");
+}
+
+#[test]
+fn a_saved_dataset_dict_reads_its_splits_in_the_listed_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_into(&tmp.path().join("train"));
+    copy_into(&tmp.path().join("test"));
+    write_state(
+        &tmp.path().join("test"),
+        &["data-00001-of-00002.arrow", "data-00000-of-00002.arrow"],
+    );
+    std::fs::write(
+        tmp.path().join("dataset_dict.json"),
+        "{\"splits\": [\"train\", \"test\"]}",
+    )
+    .unwrap();
+    let got = texts(tmp.path().to_str().unwrap());
+    assert_eq!(got.len(), 18);
+    assert_eq!((got[0].as_str(), got[8].as_str()), ("first 0", "second 3"));
+    assert_eq!((got[9].as_str(), got[13].as_str()), ("second 0", "first 0"));
+
+    std::fs::write(
+        tmp.path().join("dataset_dict.json"),
+        "{\"splits\": [\"train\", \"validation\"]}",
+    )
+    .unwrap();
+    let err = Scan::new([tmp.path().to_str().unwrap()])
+        .files()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert!(err.to_string().contains("\"validation\""), "{err}");
 }
