@@ -72,3 +72,42 @@ fn parquet_is_found_by_magic_without_an_extension() {
     let scan = Scan::new([p.to_str().unwrap()]);
     assert_eq!(rows(&scan_batches(&scan)), 4);
 }
+
+#[test]
+fn several_files_of_every_type_read_as_each_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["types.parquet", "pandas_index.parquet", "int96.parquet"] {
+        for copy in ["a", "b"] {
+            std::fs::copy(fixture(name), dir.path().join(format!("{copy}_{name}"))).unwrap();
+        }
+        let pattern = format!("{}/*_{name}", dir.path().to_str().unwrap());
+        let batches = scan_batches(&Scan::new([pattern.as_str()]));
+        let alone = one(&read(name));
+        let both = one(&batches);
+        // Unifying several files keeps the fields (not the schema-level metadata).
+        assert_eq!(both.schema().fields(), alone.schema().fields(), "{name}");
+        for at in [0, alone.num_rows()] {
+            assert_eq!(
+                both.slice(at, alone.num_rows()).columns(),
+                alone.columns(),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_explicit_schema_that_does_not_fit_is_a_schema_error() {
+    use arrow_schema::{DataType, Field, Schema};
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("when", DataType::Utf8, true),
+        Field::new("n", DataType::Int32, true),
+    ]));
+    let err = decode(
+        &local("int96.parquet"),
+        &ScanOptions::new().with_schema(schema),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Schema, "{err}");
+    assert!(err.to_string().contains("int96.parquet"), "{err}");
+}
