@@ -62,31 +62,15 @@ impl ParquetFile {
             .with_prefetched(vec![0..MAGIC.len() as u64, tail_start..size])?;
         check_magic(&source, &location)?;
 
-        let mut reader_options = ArrowReaderOptions::new();
-        if let Some(schema) = &options.schema {
-            reader_options = reader_options.with_schema(Arc::clone(schema));
-        }
         let loaded = catch_unwind(AssertUnwindSafe(|| {
-            ArrowReaderMetadata::load(&source, reader_options)
+            ArrowReaderMetadata::load(&source, ArrowReaderOptions::new())
         }));
         let metadata = match loaded {
             Ok(Ok(m)) => m,
             Ok(Err(e)) => {
-                if let Some(io) = source.take_error() {
-                    return Err(io);
-                }
-                let message = e.to_string();
-                if options.schema.is_some() && message.contains("schema") {
-                    return Err(Error::Schema {
-                        message: format!(
-                            "{location}: the Parquet file does not fit the given schema: {message}"
-                        ),
-                    });
-                }
-                return Err(parse_error(
-                    &location,
-                    format!("corrupt or truncated footer: {message}"),
-                ));
+                return Err(source.take_error().unwrap_or_else(|| {
+                    parse_error(&location, format!("corrupt or truncated footer: {e}"))
+                }));
             }
             Err(_) => {
                 return Err(parse_error(
@@ -95,17 +79,40 @@ impl ParquetFile {
                 ));
             }
         };
-        let metadata = match &options.schema {
-            Some(_) => metadata,
-            None => {
-                let key_values = metadata.metadata().file_metadata().key_value_metadata();
-                match zones::with_hinted_zones(metadata.schema(), key_values) {
-                    None => metadata,
-                    Some(fixed) => ArrowReaderMetadata::try_new(
+        // The schema to read as: the explicit one, else the file's with the zones that
+        // Parquet could not carry put back (see `zones`).
+        let wanted = match &options.schema {
+            Some(schema) => Some(Arc::clone(schema)),
+            None => zones::with_hinted_zones(
+                metadata.schema(),
+                metadata.metadata().file_metadata().key_value_metadata(),
+            ),
+        };
+        let metadata = match wanted {
+            None => metadata,
+            Some(schema) => {
+                let applied = catch_unwind(AssertUnwindSafe(|| {
+                    ArrowReaderMetadata::try_new(
                         Arc::clone(metadata.metadata()),
-                        ArrowReaderOptions::new().with_schema(fixed),
+                        ArrowReaderOptions::new().with_schema(schema),
                     )
-                    .map_err(|e| parse_error(&location, format!("corrupt schema: {e}")))?,
+                }));
+                match applied {
+                    Ok(Ok(m)) => m,
+                    Ok(Err(e)) => {
+                        return Err(Error::Schema {
+                            message: format!(
+                                "{location}: the Parquet file cannot be read as the given \
+                                 schema: {e}"
+                            ),
+                        });
+                    }
+                    Err(_) => {
+                        return Err(parse_error(
+                            &location,
+                            "corrupt schema (the Parquet reader panicked while converting it)",
+                        ));
+                    }
                 }
             }
         };
