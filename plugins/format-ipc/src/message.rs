@@ -3,7 +3,8 @@
 //! arrow-ipc allocates the uncompressed size that a compressed buffer declares in its
 //! 8-byte prefix before decompressing it; a corrupt prefix would abort the process on a
 //! failed allocation, which no `catch_unwind` can stop. [`check_message`] refuses
-//! declared sizes beyond what the codec can produce from the compressed bytes.
+//! declared sizes beyond what the codec can produce from the compressed bytes, and buffers
+//! that lie outside the message body.
 
 use arrow_ipc::{CompressionType, Message, RecordBatch as FbBatch};
 use arrow_schema::ArrowError;
@@ -46,6 +47,21 @@ pub(crate) fn check_message(message: &Message<'_>, body: &[u8]) -> Result<(), Ar
 }
 
 fn check_batch(batch: &FbBatch<'_>, body: &[u8]) -> Result<(), ArrowError> {
+    // Every buffer must lie in the body (arrow-ipc would panic slicing it).
+    for buffer in batch.buffers().iter().flatten() {
+        let end = u64::try_from(buffer.offset())
+            .ok()
+            .zip(u64::try_from(buffer.length()).ok())
+            .and_then(|(o, l)| o.checked_add(l));
+        if end.is_none_or(|end| end > body.len() as u64) {
+            return Err(ArrowError::ParseError(format!(
+                "corrupt batch: a buffer at {} of {} bytes lies outside the {}-byte body",
+                buffer.offset(),
+                buffer.length(),
+                body.len()
+            )));
+        }
+    }
     let Some(compression) = batch.compression() else {
         return Ok(());
     };
