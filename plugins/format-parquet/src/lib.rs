@@ -52,7 +52,10 @@
 //!   be Parquet or with a corrupt or truncated footer is a parse error, one that does not
 //!   start with `PAR1` is a format mismatch, an encrypted footer or an input without random
 //!   access is unsupported. Panics inside parquet on malformed input become parse errors.
-//! - There are no format options; any key is an error.
+//! - Row groups are the unit of parallel work and of sharding: [`ParquetDecoder::row_groups`]
+//!   lists them from the footer, and the format option `row_groups` (an array of 0-based
+//!   indices, or one index) reads only those, in that order; `count_rows` counts only
+//!   them. Any other format option is an error.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -66,6 +69,7 @@ use std::sync::Arc;
 
 use arrow_schema::SchemaRef;
 use parquet::arrow::ProjectionMask;
+use serde_json::Value;
 use sluice_core::{
     Access, BatchStream, DecodeInput, Decoder, DecoderRegistration, Error, FormatOptions, Probe,
     Result, ScanOptions, Sniff,
@@ -78,13 +82,65 @@ use crate::stream::{ParquetStream, Plan};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ParquetDecoder;
 
+/// The format option that selects row groups.
+const ROW_GROUPS: &str = "row_groups";
+
+/// One row group of a Parquet file, as its footer describes it: the unit of parallel
+/// decoding, and of sharding a file between readers (format option `row_groups`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RowGroupSplit {
+    /// The 0-based index of the row group in the file.
+    pub index: usize,
+    /// Its number of rows.
+    pub num_rows: u64,
+    /// Its size in the file (compressed column chunks, every column).
+    pub compressed_bytes: u64,
+}
+
 inventory::submit! {
     DecoderRegistration { name: "parquet", priority: 30, create: || Arc::new(ParquetDecoder) }
 }
 
 impl ParquetDecoder {
+    /// The row groups of `input`, read from its footer alone.
+    pub fn row_groups(&self, input: &DecodeInput) -> Result<Vec<RowGroupSplit>> {
+        let file = ParquetFile::open(input, &ScanOptions::new())?;
+        Ok(file
+            .metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .enumerate()
+            .map(|(index, rg)| RowGroupSplit {
+                index,
+                num_rows: u64::try_from(rg.num_rows()).unwrap_or(0),
+                compressed_bytes: u64::try_from(rg.compressed_size()).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// The row groups the `row_groups` option selects (checked against the file), else
+    /// all of them.
+    fn selected_row_groups(file: &ParquetFile, options: &ScanOptions) -> Result<Vec<usize>> {
+        let n = file.num_row_groups();
+        let Some(wanted) = row_groups_option(options)? else {
+            return Ok((0..n).collect());
+        };
+        match wanted.iter().find(|&&i| i >= n) {
+            Some(bad) => Err(Error::invalid_option(format!(
+                "parquet option \"row_groups\" asks for row group {bad}, but {} has {n} \
+                 (0-based: 0 to {})",
+                file.location,
+                n.saturating_sub(1)
+            ))),
+            None => Ok(wanted),
+        }
+    }
+
     /// The plan for reading `file` with `options`.
     fn plan(file: ParquetFile, options: &ScanOptions) -> Result<Plan> {
+        let row_groups = Self::selected_row_groups(&file, options)?;
         let file_schema = file.schema();
         let location = file.location.clone();
         let requested = options.projection_indices(&file_schema, Some(&location))?;
@@ -116,6 +172,7 @@ impl ParquetDecoder {
             reorder,
             schema,
             batch_size: options.batch_size.max(1),
+            row_groups,
         })
     }
 }
@@ -143,7 +200,10 @@ impl Decoder for ParquetDecoder {
     }
 
     fn validate_options(&self, options: &ScanOptions) -> Result<()> {
-        FormatOptions::new("parquet", &options.format_options).finish()
+        row_groups_option(options)?;
+        let mut others = options.format_options.clone();
+        others.remove(ROW_GROUPS);
+        FormatOptions::new("parquet", &others).finish()
     }
 
     fn infer_schema(&self, input: &DecodeInput, options: &ScanOptions) -> Result<SchemaRef> {
@@ -163,9 +223,42 @@ impl Decoder for ParquetDecoder {
     }
 
     fn count_rows(&self, input: &DecodeInput, options: &ScanOptions) -> Option<Result<u64>> {
-        Some(
-            self.validate_options(options)
-                .and_then(|()| ParquetFile::open(input, options)?.num_rows()),
-        )
+        let count = || -> Result<u64> {
+            self.validate_options(options)?;
+            let file = ParquetFile::open(input, options)?;
+            if row_groups_option(options)?.is_none() {
+                return file.num_rows();
+            }
+            let groups = file.metadata.metadata().row_groups();
+            Ok(Self::selected_row_groups(&file, options)?
+                .into_iter()
+                .map(|i| u64::try_from(groups[i].num_rows()).unwrap_or(0))
+                .sum())
+        };
+        Some(count())
     }
+}
+
+/// The `row_groups` format option: an array of 0-based indices, or one index.
+fn row_groups_option(options: &ScanOptions) -> Result<Option<Vec<usize>>> {
+    let index = |v: &Value| v.as_u64().and_then(|i| usize::try_from(i).ok());
+    match options.format_options.get(ROW_GROUPS) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| index(v).ok_or(()))
+            .collect::<std::result::Result<Vec<_>, ()>>()
+            .map(Some)
+            .map_err(|()| row_groups_type_error(&options.format_options[ROW_GROUPS])),
+        Some(v) => index(v)
+            .map(|i| Some(vec![i]))
+            .ok_or_else(|| row_groups_type_error(v)),
+    }
+}
+
+fn row_groups_type_error(got: &Value) -> Error {
+    Error::invalid_option(format!(
+        "parquet option \"row_groups\" must be a 0-based row group index or an array of \
+         them, got {got}"
+    ))
 }

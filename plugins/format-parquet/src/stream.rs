@@ -31,6 +31,8 @@ pub(crate) struct Plan {
     /// The output schema.
     pub(crate) schema: SchemaRef,
     pub(crate) batch_size: usize,
+    /// The row groups to read, in output order (0-based indices).
+    pub(crate) row_groups: Vec<usize>,
 }
 
 impl Plan {
@@ -177,7 +179,8 @@ enum Mode {
 #[derive(Debug)]
 pub(crate) struct ParquetStream {
     plan: Arc<Plan>,
-    next_rg: usize,
+    /// Position in `plan.row_groups` of the next row group to start.
+    next: usize,
     mode: Mode,
     done: bool,
 }
@@ -186,7 +189,7 @@ impl ParquetStream {
     /// A stream over every row group; `threads` > 1 decodes up to `threads` row groups at
     /// once (plus the one being consumed).
     pub(crate) fn new(plan: Plan, threads: usize) -> Self {
-        let mode = if threads > 1 && plan.file.num_row_groups() > 1 {
+        let mode = if threads > 1 && plan.row_groups.len() > 1 {
             Mode::Parallel {
                 window: threads + 1,
                 pending: VecDeque::new(),
@@ -197,7 +200,7 @@ impl ParquetStream {
         };
         ParquetStream {
             plan: Arc::new(plan),
-            next_rg: 0,
+            next: 0,
             mode,
             done: false,
         }
@@ -214,11 +217,9 @@ impl ParquetStream {
                     None => *current = None,
                 }
             }
-            if self.next_rg >= self.plan.file.num_row_groups() {
-                return None;
-            }
-            *current = Some(self.plan.row_group(self.next_rg));
-            self.next_rg += 1;
+            let rg = *self.plan.row_groups.get(self.next)?;
+            *current = Some(self.plan.row_group(rg));
+            self.next += 1;
         }
     }
 
@@ -232,9 +233,9 @@ impl ParquetStream {
             return None;
         };
         loop {
-            while pending.len() < *window && self.next_rg < self.plan.file.num_row_groups() {
-                let rg = self.next_rg;
-                self.next_rg += 1;
+            while pending.len() < *window && self.next < self.plan.row_groups.len() {
+                let rg = self.plan.row_groups[self.next];
+                self.next += 1;
                 let (tx, rx) = channel();
                 let batches = self.plan.row_group(rg);
                 let stop = Arc::clone(cancel);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use sluice_core::{DecodeInput, Decoder, Location, MemorySource, Result, ScanOptions};
-use sluice_format_parquet::ParquetDecoder;
+use sluice_format_parquet::{ParquetDecoder, RowGroupSplit};
 use sluice_source_local::LocalFile;
 
 /// The path of a fixture in `testdata/parquet/`.

@@ -96,3 +96,68 @@ fn dropping_a_parallel_stream_early_is_fine() {
     assert_eq!(first.num_rows(), 100);
     drop(stream);
 }
+
+#[test]
+fn row_groups_are_listed_from_the_footer() {
+    let splits: Vec<RowGroupSplit> = ParquetDecoder
+        .row_groups(&local("row_groups.parquet"))
+        .unwrap();
+    assert_eq!(splits.len(), 11);
+    assert_eq!(splits[0].index, 0);
+    assert_eq!(splits[10].index, 10);
+    let counts: Vec<u64> = splits.iter().map(|s| s.num_rows).collect();
+    assert_eq!(counts, [37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 30]);
+    assert!(splits.iter().all(|s| s.compressed_bytes > 0));
+    // pyarrow writes one row group of no rows for an empty table.
+    let empty = ParquetDecoder.row_groups(&local("empty.parquet")).unwrap();
+    assert!(empty.iter().all(|s| s.num_rows == 0), "{empty:?}");
+}
+
+#[test]
+fn the_row_groups_option_reads_only_those_in_that_order() {
+    for threads in [1, 4] {
+        let opts = ScanOptions::new()
+            .with_threads(threads)
+            .with_format_option("row_groups", serde_json::json!([10, 2]));
+        let batches = decode(&local("row_groups.parquet"), &opts).unwrap();
+        let ids: Vec<i32> = batches
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<Int32Type>().values().to_vec())
+            .collect();
+        let want: Vec<i32> = (370..400).chain(74..111).collect();
+        assert_eq!(ids, want, "threads {threads}");
+        let n = ParquetDecoder
+            .count_rows(&local("row_groups.parquet"), &opts)
+            .unwrap()
+            .unwrap();
+        assert_eq!(n, 67);
+    }
+    let one_group = ScanOptions::new().with_format_option("row_groups", 3);
+    assert_eq!(
+        rows(&decode(&local("row_groups.parquet"), &one_group).unwrap()),
+        37
+    );
+}
+
+#[test]
+fn a_bad_row_groups_option_is_an_invalid_option() {
+    use sluice_core::ErrorKind;
+    let past = ScanOptions::new().with_format_option("row_groups", serde_json::json!([0, 11]));
+    let err = decode(&local("row_groups.parquet"), &past).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidOption);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("row group 11") && msg.contains("row_groups.parquet has 11"),
+        "{msg}"
+    );
+    for bad in [
+        serde_json::json!("1"),
+        serde_json::json!([-1]),
+        serde_json::json!([1.5]),
+    ] {
+        let opts = ScanOptions::new().with_format_option("row_groups", bad.clone());
+        let err = ParquetDecoder.validate_options(&opts).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidOption, "{bad}");
+        assert!(err.to_string().contains("row_groups"), "{err}");
+    }
+}
