@@ -87,6 +87,23 @@ inventory::submit! {
     DecoderRegistration { name: "arrow", priority: 31, create: || Arc::new(IpcDecoder) }
 }
 
+/// The first bytes of an input, and the reader that read them when it was read
+/// sequentially (standard input cannot rewind, so a stream reads on from it).
+struct Head {
+    bytes: Vec<u8>,
+    rest: Option<Box<dyn Read + Send>>,
+}
+
+impl Head {
+    /// The bytes already read and a reader of the rest of the decompressed input.
+    fn into_reader(self, input: &DecodeInput) -> Result<(Vec<u8>, Box<dyn Read + Send>)> {
+        match self.rest {
+            Some(rest) => Ok((self.bytes, rest)),
+            None => Ok((Vec::new(), input.reader()?)),
+        }
+    }
+}
+
 /// Which IPC flavour an input's first bytes announce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flavour {
@@ -95,15 +112,25 @@ enum Flavour {
 }
 
 impl IpcDecoder {
-    /// Reads the first bytes of `input` and decides its flavour. Returns them too, so that a
-    /// stream can be read on from the same reader (standard input cannot rewind).
-    fn flavour(&self, input: &DecodeInput) -> Result<(Flavour, Vec<u8>, Box<dyn Read + Send>)> {
-        let mut reader = input.reader()?;
-        let mut head = Vec::with_capacity(8);
-        (&mut reader)
-            .take(8)
-            .read_to_end(&mut head)
-            .map_err(|e| input.io_error(e))?;
+    /// Reads the first bytes of `input` (by range when it can, so that opening an IPC file
+    /// on object storage starts no whole-object read) and decides its flavour.
+    fn flavour(&self, input: &DecodeInput) -> Result<(Flavour, Head)> {
+        let sized = input.random_access().filter(|s| s.size().is_some());
+        let (head, rest) = match sized {
+            Some(source) => {
+                let size = source.size().unwrap_or(0);
+                (source.read_range(0..size.min(8))?.to_vec(), None)
+            }
+            None => {
+                let mut reader = input.reader()?;
+                let mut head = Vec::with_capacity(8);
+                (&mut reader)
+                    .take(8)
+                    .read_to_end(&mut head)
+                    .map_err(|e| input.io_error(e))?;
+                (head, Some(reader))
+            }
+        };
         let location = input.location();
         if head.is_empty() {
             return Err(Error::parse(
@@ -114,10 +141,10 @@ impl IpcDecoder {
             ));
         }
         if head.starts_with(FILE_MAGIC) {
-            return Ok((Flavour::File, head, reader));
+            return Ok((Flavour::File, Head { bytes: head, rest }));
         }
         if head.starts_with(STREAM_MAGIC) || looks_like_legacy_stream(&head) {
-            return Ok((Flavour::Stream, head, reader));
+            return Ok((Flavour::Stream, Head { bytes: head, rest }));
         }
         if head.starts_with(FEATHER_V1_MAGIC) {
             return Err(Error::Unsupported {
@@ -141,14 +168,14 @@ impl IpcDecoder {
         ))
     }
 
-    /// Opens an IPC file by ranges: directly, or decompressed into memory when the options
+    /// Opens an IPC file by ranges: directly, or (decompressed) into memory when the options
     /// allow it; else says why it cannot be.
     fn open_file(&self, input: &DecodeInput, options: &ScanOptions) -> Result<IpcFile> {
         if let Some(source) = input.random_access() {
             return IpcFile::open(Arc::clone(source), input.location());
         }
         let message = match (input.codec(), options.buffer_compressed_bytes) {
-            (Some(_), Some(cap)) => {
+            (_, Some(cap)) => {
                 return IpcFile::open(buffer_in_memory(input, cap)?, input.location());
             }
             (Some(codec), None) => format!(
@@ -159,9 +186,10 @@ impl IpcDecoder {
                  (--buffer-compressed BYTES, ScanOptions::with_buffer_compressed_bytes)",
                 codec.name()
             ),
-            (None, _) => "this is an Arrow IPC *file* (ARROW1), which is read by byte ranges, \
-                          and this source (standard input, for one) cannot give them; read it \
-                          from a file, or write the IPC stream format (.arrows)"
+            (None, None) => "this is an Arrow IPC *file* (ARROW1), which is read by byte ranges, \
+                             and this source (standard input, for one) cannot give them; read it \
+                             from a file, write the IPC stream format (.arrows), or let sluice \
+                             read it into memory (--buffer-compressed BYTES)"
                 .to_string(),
         };
         Err(Error::Unsupported {
@@ -254,25 +282,31 @@ impl Decoder for IpcDecoder {
     /// Reads only the schema: the footer of a file, the first message of a stream.
     fn infer_schema(&self, input: &DecodeInput, options: &ScanOptions) -> Result<SchemaRef> {
         self.validate_options(options)?;
-        let (flavour, head, rest) = self.flavour(input)?;
+        let (flavour, head) = self.flavour(input)?;
         match flavour {
             Flavour::File => Ok(self.open_file(input, options)?.schema()),
-            Flavour::Stream => stream::read_schema(head, rest, input),
+            Flavour::Stream => {
+                let (head, rest) = head.into_reader(input)?;
+                stream::read_schema(head, rest, input)
+            }
         }
     }
 
     fn open(&self, input: &DecodeInput, options: &ScanOptions) -> Result<Box<dyn BatchStream>> {
         self.validate_options(options)?;
-        let (flavour, head, rest) = self.flavour(input)?;
+        let (flavour, head) = self.flavour(input)?;
         match flavour {
             Flavour::File => {
-                drop(rest);
+                drop(head);
                 let file = self.open_file(input, options)?;
                 let projection =
                     options.projection_indices(&file.schema(), Some(input.location()))?;
                 file.into_stream(projection, options.batch_size, threads(options))
             }
-            Flavour::Stream => stream::open(head, rest, input, options),
+            Flavour::Stream => {
+                let (head, rest) = head.into_reader(input)?;
+                stream::open(head, rest, input, options)
+            }
         }
     }
 
@@ -284,8 +318,8 @@ impl Decoder for IpcDecoder {
         }
         match self.flavour(input) {
             Err(e) => Some(Err(e)),
-            Ok((Flavour::Stream, _, _)) => None,
-            Ok((Flavour::File, _, _)) => {
+            Ok((Flavour::Stream, _)) => None,
+            Ok((Flavour::File, _)) => {
                 Some(self.open_file(input, options).and_then(|f| f.count_rows()))
             }
         }
