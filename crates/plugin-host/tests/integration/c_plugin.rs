@@ -1,0 +1,1 @@
+//! C plugins (next).

@@ -1,0 +1,176 @@
+//! Errors crossing the boundary: statuses, clean messages, panics and poisoning.
+
+use std::any::Any;
+use std::ffi::CString;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sluice_core::{Error, ErrorKind};
+use sluice_plugin_abi::*;
+
+/// The message of every call after a panic.
+pub const POISONED_MESSAGE: &str = "plugin poisoned by an earlier panic";
+
+/// Set by the first panic. Each plugin library has its own copy of this static.
+static POISONED: AtomicBool = AtomicBool::new(false);
+
+/// Whether a panic has poisoned this plugin.
+pub fn is_poisoned() -> bool {
+    POISONED.load(Ordering::SeqCst)
+}
+
+/// Marks this plugin poisoned.
+pub(crate) fn poison() {
+    POISONED.store(true, Ordering::SeqCst);
+}
+
+/// A message that can cross as a C string: NUL bytes become `\0`, an empty message says so.
+pub fn clean_message(message: &str) -> String {
+    let message = message.replace('\0', "\\0");
+    if message.trim().is_empty() {
+        "unknown error (the plugin gave no message)".to_string()
+    } else {
+        message
+    }
+}
+
+/// The status that stands for an error of `kind`.
+pub fn status_of(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::Parse
+        | ErrorKind::Decompress
+        | ErrorKind::Schema
+        | ErrorKind::FormatMismatch => SLUICE_STATUS_PARSE,
+        ErrorKind::InvalidOption => SLUICE_STATUS_INVALID_ARGUMENT,
+        ErrorKind::Io => SLUICE_STATUS_IO,
+        ErrorKind::Unsupported | ErrorKind::UnknownFormat => SLUICE_STATUS_UNSUPPORTED,
+        ErrorKind::NotFound | ErrorKind::UnknownColumn => SLUICE_STATUS_NOT_FOUND,
+        _ => SLUICE_STATUS_INTERNAL,
+    }
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    format!("plugin panicked: {what}")
+}
+
+/// A failure of an exported function: a status and a message.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) status: i32,
+    pub(crate) message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        Failure {
+            status: status_of(err.kind()),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl Failure {
+    pub(crate) fn new(status: i32, message: impl Into<String>) -> Self {
+        Failure {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+unsafe extern "C" fn release_error(error: *mut SluiceError) {
+    if error.is_null() {
+        return;
+    }
+    // SAFETY: `error` is the struct `set_error` filled: `message` came from
+    // `CString::into_raw` in this library, and is freed once because it is nulled here.
+    unsafe {
+        let message = (*error).message;
+        if !message.is_null() {
+            drop(CString::from_raw(message));
+        }
+        (*error).message = std::ptr::null_mut();
+        (*error).release = None;
+    }
+}
+
+/// Writes `failure` into the receiver's error struct (if any) and returns its status.
+///
+/// # Safety
+///
+/// `out` is null or points to a writable `SluiceError` of at least `struct_size` bytes.
+pub(crate) unsafe fn set_error(out: *mut SluiceError, failure: Failure) -> i32 {
+    let status = if failure.status == SLUICE_STATUS_OK {
+        SLUICE_STATUS_INTERNAL
+    } else {
+        failure.status
+    };
+    if out.is_null() {
+        return status;
+    }
+    // SAFETY: the caller promises `out` is valid; the fields this writes are part of every
+    // version of the struct, which the check of `struct_size` confirms.
+    unsafe {
+        if (*out).struct_size < std::mem::size_of::<SluiceError>() {
+            return status;
+        }
+        let message = CString::new(clean_message(&failure.message))
+            .expect("clean_message removed every NUL byte");
+        (*out).message = message.into_raw();
+        (*out).release = Some(release_error);
+    }
+    status
+}
+
+/// Runs `f` for an exported function: a panic poisons the plugin and becomes
+/// `SLUICE_STATUS_PANIC`; an error becomes its status; a poisoned plugin refuses to run.
+///
+/// # Safety
+///
+/// As [`set_error`] for `out_error`.
+pub(crate) unsafe fn guard(
+    out_error: *mut SluiceError,
+    f: impl FnOnce() -> Result<(), Failure>,
+) -> i32 {
+    if is_poisoned() {
+        // SAFETY: forwarded from the caller.
+        return unsafe {
+            set_error(
+                out_error,
+                Failure::new(SLUICE_STATUS_POISONED, POISONED_MESSAGE),
+            )
+        };
+    }
+    let result = match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            poison();
+            Err(Failure::new(SLUICE_STATUS_PANIC, panic_message(&*payload)))
+        }
+    };
+    match result {
+        Ok(()) => SLUICE_STATUS_OK,
+        // SAFETY: forwarded from the caller.
+        Err(failure) => unsafe { set_error(out_error, failure) },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_never_empty_and_never_hold_nul() {
+        assert_eq!(clean_message("a\0b"), "a\\0b");
+        assert_eq!(
+            clean_message(""),
+            "unknown error (the plugin gave no message)"
+        );
+    }
+}
