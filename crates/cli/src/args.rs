@@ -11,6 +11,12 @@ use crate::Failure;
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+
+    /// Load a plugin library (its formats join the built-in ones). Repeatable; the
+    /// SLUICE_PLUGIN_PATH environment variable lists more (files or directories,
+    /// `:`-separated).
+    #[arg(long = "plugin", value_name = "PATH", global = true)]
+    pub(crate) plugins: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,7 +129,9 @@ impl ReadArgs {
         if let Some(n) = limit {
             options = options.with_limit(n);
         }
-        Ok(Scan::new(self.locations.iter().map(String::as_str)).with_options(options))
+        Ok(Scan::new(self.locations.iter().map(String::as_str))
+            .with_options(options)
+            .with_registry(crate::plugins::registry()))
     }
 }
 

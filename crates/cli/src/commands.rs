@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use sluice::arrow::record_batch::RecordBatch;
-use sluice::{Registry, ResolvedFile, ScanReader};
+use sluice::{ResolvedFile, ScanReader};
 
 use crate::Failure;
 use crate::args::{CatArgs, Command, CountArgs, HeadArgs, LsArgs, OutputKind, SchemaArgs};
@@ -102,7 +102,7 @@ fn file_row(file: &ResolvedFile) -> Vec<String> {
 }
 
 fn formats() -> Result<(), Failure> {
-    let registry = Registry::global();
+    let registry = crate::plugins::registry();
     let mut rows = Vec::new();
     for e in registry.decoders() {
         rows.push(vec![

@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod failure;
 mod output;
+mod plugins;
 mod progress;
 
 use std::io::Write;
@@ -20,7 +21,7 @@ pub(crate) use failure::Failure;
 fn main() -> ExitCode {
     install_panic_hook();
     let cli = args::Cli::parse();
-    match commands::run(cli.command) {
+    match plugins::load(&cli.plugins).and_then(|()| commands::run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader of standard output went away: nothing more to do, nothing to say.
         Err(_) if output::stdout_closed() => ExitCode::SUCCESS,

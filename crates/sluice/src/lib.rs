@@ -21,6 +21,12 @@
 //! ```
 
 pub use arrow;
+/// Plugins loaded at run time: [`plugins::load_plugin`], [`plugins::RegistryPluginExt`]
+/// (`registry.load_plugin(path, replace)`) and `SLUICE_PLUGIN_PATH` lists.
+#[cfg(feature = "plugins")]
+pub mod plugins {
+    pub use sluice_plugin_host::*;
+}
 pub use sluice_core::*;
 
 // Each plugin crate is referenced so that the linker keeps its `inventory` registrations.

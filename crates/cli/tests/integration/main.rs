@@ -5,6 +5,7 @@ mod cat;
 mod errors;
 mod inspect;
 mod pipe;
+mod plugins;
 mod pyarrow;
 
 use std::io::Write;

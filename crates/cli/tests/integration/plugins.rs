@@ -1,0 +1,115 @@
+//! `--plugin` and `SLUICE_PLUGIN_PATH`: formats loaded at run time, read like built-ins.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use crate::{Run, finish, sluice, write, zstd};
+
+/// Builds the misbehaving test plugin (`plugins/test-misbehave`) and returns its library.
+fn test_plugin() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        // target/<profile>/deps/integration-<hash>
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.ancestors().nth(3).unwrap().to_path_buf();
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "sluice-test-misbehave",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the test plugin failed");
+        let name = format!(
+            "{}sluice_test_misbehave{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        );
+        target.join("debug").join(name)
+    })
+}
+
+fn sluice_with_env(dir: &Path, args: &[&str], key: &str, value: &str) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .env(key, value)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    finish(output)
+}
+
+#[test]
+fn cat_reads_a_compressed_file_with_a_plugin_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "n.mb.zst", &zstd(b"#misbehave\n1\n2\n3\n"));
+    let plugin = test_plugin().to_str().unwrap();
+    let run = sluice(dir.path(), &["cat", "--plugin", plugin, "n.mb.zst"]);
+    assert_eq!(run.ok(), "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+    // The flag works after the subcommand's arguments too, and on every command.
+    let run = sluice(dir.path(), &["count", "n.mb.zst", "--plugin", plugin]);
+    assert_eq!(run.ok(), "3\n");
+}
+
+#[test]
+fn formats_shows_the_plugin_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = test_plugin().to_str().unwrap();
+    let run = sluice(dir.path(), &["formats", "--plugin", plugin]);
+    let line = run
+        .ok()
+        .lines()
+        .find(|l| l.contains("misbehave"))
+        .unwrap()
+        .to_string();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        words,
+        ["format", "misbehave", "mb", plugin, "(version", "0.0.1)"]
+    );
+}
+
+#[test]
+fn the_environment_lists_plugins_and_clashes_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "n.mb", b"#misbehave\n5\n");
+    let plugin = test_plugin().to_str().unwrap();
+    let run = sluice_with_env(dir.path(), &["cat", "n.mb"], "SLUICE_PLUGIN_PATH", plugin);
+    assert_eq!(run.ok(), "{\"n\":5}\n");
+    // The same plugin twice: its format name is taken.
+    let run = sluice_with_env(
+        dir.path(),
+        &["cat", "--plugin", plugin, "n.mb"],
+        "SLUICE_PLUGIN_PATH",
+        plugin,
+    );
+    let err = run.failed();
+    assert!(
+        err.contains("a format named \"misbehave\" is already registered"),
+        "{err}"
+    );
+    let run = sluice(dir.path(), &["cat", "--plugin", "missing.so", "n.mb"]);
+    assert!(run.failed().contains("missing.so"), "{run:?}");
+}
+
+#[test]
+fn plugin_errors_name_the_plugin_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "n.mb", b"#misbehave\n5\n");
+    let plugin = test_plugin().to_str().unwrap();
+    let run = sluice(
+        dir.path(),
+        &["cat", "--plugin", plugin, "--option", "mode=error", "n.mb"],
+    );
+    let err = run.failed();
+    assert!(err.contains("n.mb"), "{err}");
+    assert!(err.contains("asked to fail"), "{err}");
+    assert!(err.contains(plugin), "{err}");
+}
