@@ -54,9 +54,18 @@
 //!   it) and every index is lowered by one, so index 0 is an error. Note that this names
 //!   the *output*: it is the conversion scikit-learn applies with its `zero_based=False`.
 //!   Any other key is an error.
-//! - Registration: with the cargo feature `static`, the decoder is registered through
-//!   `inventory` at priority 60. Built as a `cdylib` it is a plugin that the host loads
-//!   at run time (see the crate README).
+//!
+//! # Two ways to link it
+//!
+//! - Statically: with the cargo feature `static` the decoder is registered through
+//!   `inventory` at priority 60 (or register [`LibsvmDecoder`] in a
+//!   [`Registry`](sluice_core::Registry) yourself). Turn the default features off
+//!   (`default-features = false`) so that your binary does not export the plugin's entry
+//!   point.
+//! - Dynamically: with the default feature `dynamic` the `cdylib` exports
+//!   `sluice_plugin_init` through `sluice_plugin_sdk::export_plugin!`, and any sluice
+//!   build loads it at run time (`sluice cat --plugin libsluice_example_libsvm.so ...`).
+//!   The crate README shows how to build and ship it.
 
 mod parse;
 mod stream;
@@ -80,6 +89,13 @@ const SNIFF_LINES: usize = 16;
 /// The LIBSVM / SVMlight decoder (stateless; options come with each scan).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LibsvmDecoder;
+
+#[cfg(feature = "dynamic")]
+sluice_plugin_sdk::export_plugin!(
+    name: "libsvm",
+    version: env!("CARGO_PKG_VERSION"),
+    decoders: [LibsvmDecoder],
+);
 
 #[cfg(feature = "static")]
 sluice_core::inventory::submit! {

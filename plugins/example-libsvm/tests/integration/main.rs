@@ -1,6 +1,7 @@
 //! Integration tests of sluice-example-libsvm.
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
+mod dynamic;
 mod errors;
 mod values;
 

@@ -1,0 +1,166 @@
+//! The same crate loaded at run time as a plugin: the cdylib that this test build made,
+//! through `sluice-plugin-host`, gives the same batches as the statically linked decoder.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use sluice_core::{
+    Codec, Decoder, ErrorKind, MultiGzCodec, Origin, Registry, ScanOptions, ZstdCodec,
+};
+use sluice_plugin_host::{LoadedPlugin, RegistryPluginExt, load_plugin};
+
+use crate::*;
+
+/// The cdylib of this crate, built by Cargo next to this test binary (the library target
+/// of the package is compiled with both of its crate types before the tests).
+fn library() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/integration-<hash>
+    let deps = exe.parent().unwrap();
+    let name = format!(
+        "{}sluice_example_libsvm{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    [deps.join(&name), deps.parent().unwrap().join(&name)]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{name} is not next to {}", exe.display()))
+}
+
+/// The plugin, loaded once per process (libraries are never unloaded).
+fn plugin() -> &'static LoadedPlugin {
+    static PLUGIN: OnceLock<LoadedPlugin> = OnceLock::new();
+    PLUGIN.get_or_init(|| load_plugin(library()).unwrap())
+}
+
+fn foreign() -> Arc<dyn Decoder> {
+    Arc::new(plugin().decoders().remove(0))
+}
+
+/// Decodes `data` (compressed with `codec`, if any) with both decoders and checks that
+/// the batches are equal; returns them.
+fn same_batches(
+    name: &str,
+    data: &[u8],
+    codec: Option<Arc<dyn Codec>>,
+    opts: &ScanOptions,
+) -> Vec<RecordBatch> {
+    let input = compressed_input(name, data, codec);
+    let local = decode_input(&input, opts).unwrap();
+    let remote: Vec<RecordBatch> = foreign()
+        .open(&input, opts)
+        .unwrap()
+        .collect::<Result<_>>()
+        .unwrap();
+    assert_eq!(local, remote, "{name} with {opts:?}");
+    local
+}
+
+#[test]
+fn the_plugin_describes_itself() {
+    let plugin = plugin();
+    assert_eq!(plugin.name(), "libsvm");
+    assert_eq!(plugin.version(), env!("CARGO_PKG_VERSION"));
+    assert_eq!(plugin.format_names(), ["libsvm"]);
+    let decoder = foreign();
+    assert_eq!(decoder.name(), "libsvm");
+    assert_eq!(decoder.extensions(), ["libsvm", "svm", "svmlight"]);
+    assert_eq!(decoder.access(), sluice_core::Access::Sequential);
+}
+
+#[test]
+fn static_and_dynamic_give_identical_batches() {
+    let big: String = (0..20_000)
+        .map(|i| {
+            format!(
+                "{} qid:{} {}:{i}.5 {}:1e-3 # row {i}\n",
+                i % 5,
+                i / 100,
+                i % 7 + 1,
+                i + 10
+            )
+        })
+        .collect();
+    for (name, data) in [
+        ("sample.libsvm", SAMPLE),
+        ("ranking.svmlight", RANKING),
+        ("big.libsvm", big.as_bytes()),
+    ] {
+        for opts in [
+            ScanOptions::new(),
+            ScanOptions::new().with_batch_size(2),
+            ScanOptions::new().with_projection(["indices", "qid"]),
+            ScanOptions::new().with_format_option("zero_based", true),
+        ] {
+            same_batches(name, data, None, &opts);
+        }
+    }
+    let batches = same_batches("sample.libsvm", SAMPLE, None, &ScanOptions::new());
+    assert_eq!(rows(&batches), sample_rows());
+    let batches = same_batches("big.libsvm", big.as_bytes(), None, &ScanOptions::new());
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 20_000);
+}
+
+#[test]
+fn compressed_files_are_decompressed_by_the_host_for_the_plugin() {
+    let opts = ScanOptions::new().with_batch_size(3);
+    let zst: Arc<dyn Codec> = Arc::new(ZstdCodec);
+    let batches = same_batches("data.libsvm.zst", &zstd(SAMPLE), Some(zst), &opts);
+    assert_eq!(rows(&batches), sample_rows());
+    let gz: Arc<dyn Codec> = Arc::new(MultiGzCodec);
+    let batches = same_batches("data.libsvm.gz", &gzip(RANKING), Some(gz), &opts);
+    assert_eq!(rows(&batches).len(), 5);
+}
+
+#[test]
+fn errors_cross_the_boundary_with_line_and_token() {
+    let input = input("bad.libsvm", "1 1:1\n\n-1 3:abc\n");
+    let err = foreign()
+        .open(&input, &ScanOptions::new())
+        .and_then(|s| s.collect::<Result<Vec<_>>>())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Parse, "{err}");
+    // The plugin's message, then the plugin that produced it.
+    let plugin = format!("(plugin libsvm 0.1.0 at {})", library().display());
+    let message = err.to_string();
+    assert!(
+        message.ends_with(&format!(
+            "invalid LIBSVM at bad.libsvm line 3: feature \"3:abc\": the value \"abc\" is \
+             not a number {plugin}"
+        )),
+        "{message}"
+    );
+    let err = foreign()
+        .validate_options(&ScanOptions::new().with_format_option("zerobased", true))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidOption, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.ends_with(&format!(
+            "unknown libsvm option(s) zerobased; known options: zero_based {plugin}"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_registry_with_the_static_decoder_refuses_the_plugin_unless_replacing() {
+    // This test binary links the crate with `static`, as a program using both would.
+    let mut registry = Registry::from_inventory();
+    let err = registry.load_plugin(library(), false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidOption, "{err}");
+    registry.load_plugin(library(), true).unwrap();
+    let entry = registry
+        .decoders()
+        .iter()
+        .find(|e| e.item.name() == "libsvm")
+        .unwrap();
+    assert_eq!(
+        entry.origin,
+        Origin::Plugin {
+            path: library().display().to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string()
+        }
+    );
+}
