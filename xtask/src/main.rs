@@ -7,6 +7,8 @@
 //!   data in `data/sample/`, using a private Python virtual environment.
 //! - `cargo xtask bench [criterion args]`: the criterion benches, then pyarrow on the same
 //!   files for comparison.
+//! - `cargo xtask build-plugins`: builds the example plugins (dynamic libraries) in
+//!   release mode and prints their paths, for `sluice --plugin PATH`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -21,8 +23,9 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("fixtures") => fixtures(),
         Some("bench") => bench(&args[1..]),
+        Some("build-plugins") => build_plugins(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|fixtures|bench [criterion args]>");
+            eprintln!("usage: cargo xtask <ci|fixtures|bench [criterion args]|build-plugins>");
             return ExitCode::from(2);
         }
     };
@@ -131,4 +134,33 @@ fn bench(extra: &[String]) -> Result<(), String> {
     let python = python_env()?;
     let py = python.to_string_lossy().to_string();
     run(&py, &["xtask/py/bench_pyarrow.py", "target/bench-data"])
+}
+
+/// The example plugins: (package, library stem).
+const EXAMPLE_PLUGINS: &[(&str, &str)] = &[("sluice-example-libsvm", "sluice_example_libsvm")];
+
+fn build_plugins() -> Result<(), String> {
+    let cargo = cargo();
+    let mut args = vec!["build", "--release"];
+    for (package, _) in EXAMPLE_PLUGINS {
+        args.extend(["-p", package]);
+    }
+    run(&cargo, &args)?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_absolute() { t } else { root().join(t) })
+        .unwrap_or_else(|| root().join("target"));
+    for (_, stem) in EXAMPLE_PLUGINS {
+        let name = format!(
+            "{}{stem}{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        );
+        let path = target.join("release").join(name);
+        if !path.exists() {
+            return Err(format!("{} is missing after the build", path.display()));
+        }
+        println!("{}", path.display());
+    }
+    Ok(())
 }
