@@ -169,8 +169,10 @@ impl Decoder for LibsvmDecoder {
     }
 
     /// `Yes` when the first lines of the head (up to 16, skipping blanks and comments) all
-    /// parse and at least one has a feature; `No` when the head has a NUL byte or a line
-    /// that does not parse; `Maybe` otherwise (an empty head, or labels only).
+    /// parse and at least one has a feature. `No` when the head has a NUL byte, or its
+    /// first line is not shaped like LIBSVM (a label that is not a number, or a token
+    /// without `:`). `Maybe` otherwise: an empty head, labels only, or a line with a bad
+    /// value, which reading then reports with its line number.
     fn sniff(&self, probe: &Probe<'_>) -> Sniff {
         let head = probe
             .head
@@ -191,7 +193,12 @@ impl Decoder for LibsvmDecoder {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let before = rows.features();
             if parse_line(line, LineRules::default(), &mut rows).is_err() {
-                return Sniff::No;
+                let first = rows.len() == 0;
+                return if first && !shaped_like_libsvm(line) {
+                    Sniff::No
+                } else {
+                    Sniff::Maybe
+                };
             }
             features |= rows.features() > before;
         }
@@ -227,6 +234,20 @@ impl Decoder for LibsvmDecoder {
     }
 }
 
+/// Whether `line` has the shape of a LIBSVM line: a numeric label, then tokens that all
+/// hold a `:` (whatever their values).
+fn shaped_like_libsvm(line: &[u8]) -> bool {
+    let Ok(line) = std::str::from_utf8(line) else {
+        return false;
+    };
+    let data = line.split('#').next().unwrap_or_default();
+    let mut tokens = data.split_ascii_whitespace();
+    tokens
+        .next()
+        .is_none_or(|label| label.parse::<f64>().is_ok())
+        && tokens.all(|t| t.contains(':'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +269,9 @@ mod tests {
         assert_eq!(sniff(b"a,b,c\n1,2,3\n", true), Sniff::No);
         assert_eq!(sniff(b"{\"a\": 1}\n", true), Sniff::No);
         assert_eq!(sniff(b"1 1:0.5\0\n", true), Sniff::No);
+        // A bad value is this format, malformed: reading reports it with its line.
+        assert_eq!(sniff(b"1 3:abc\n", true), Sniff::Maybe);
+        assert_eq!(sniff(b"1 1:1\n-1 x:y z\n", true), Sniff::Maybe);
+        assert_eq!(sniff(b"hello world\n", true), Sniff::No);
     }
 }

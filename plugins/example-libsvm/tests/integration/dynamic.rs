@@ -13,7 +13,7 @@ use crate::*;
 
 /// The cdylib of this crate, built by Cargo next to this test binary (the library target
 /// of the package is compiled with both of its crate types before the tests).
-fn library() -> PathBuf {
+pub(crate) fn library() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     // target/<profile>/deps/integration-<hash>
     let deps = exe.parent().unwrap();

@@ -3,6 +3,7 @@
 
 mod dynamic;
 mod errors;
+mod scan;
 mod values;
 
 use std::io::Write;
