@@ -191,7 +191,7 @@ impl ForeignDecoder {
                 .strip_prefix("External error: ")
                 .unwrap_or(&producer)
                 .to_string();
-            let status = if m.contains("plugin panicked")
+            let status = if m.contains("plugin panic: ")
                 || m.contains(sluice_plugin_sdk::POISONED_MESSAGE)
             {
                 SLUICE_STATUS_PANIC

@@ -49,14 +49,38 @@ pub fn status_of(kind: ErrorKind) -> i32 {
     }
 }
 
-/// The message of a panic payload.
+thread_local! {
+    /// Where the last panic on this thread happened, recorded by the hook of
+    /// [`install_panic_hook`].
+    static PANIC_LOCATION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Replaces this library's panic hook (each plugin library has its own std, so the host's
+/// hook is untouched) by one that prints nothing and records the location: a panic inside
+/// an exported call is reported to the host as an error, not as a banner on standard error.
+pub(crate) fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()));
+            PANIC_LOCATION.with(|cell| *cell.borrow_mut() = location);
+        }));
+    });
+}
+
+/// The message of a panic payload, with its location when the hook recorded it.
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     let what = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_string());
-    format!("plugin panicked: {what}")
+    match PANIC_LOCATION.with(|cell| cell.borrow_mut().take()) {
+        Some(at) => format!("plugin panic: {what} (at {at})"),
+        None => format!("plugin panic: {what}"),
+    }
 }
 
 /// A failure of an exported function: a status and a message.

@@ -136,6 +136,7 @@ pub unsafe fn plugin_init(
             if out.is_null() {
                 return Err(Failure::new(SLUICE_STATUS_INVALID_ARGUMENT, "out is null"));
             }
+            crate::errors::install_panic_hook();
             let state = match STATE.get() {
                 Some(state) => state,
                 None => {

@@ -23,8 +23,10 @@
 //! - exports the decoder's stream as an Arrow C stream through a reader that catches
 //!   panics and never yields an empty message or one with a NUL byte;
 //! - runs every exported function inside `catch_unwind`: a panic becomes
-//!   `SLUICE_STATUS_PANIC` with its message, and poisons the plugin so every later call
-//!   fails with "plugin poisoned by an earlier panic".
+//!   `SLUICE_STATUS_PANIC` with its message and location, and poisons the plugin so every
+//!   later call fails with "plugin poisoned by an earlier panic". The library's own panic
+//!   hook is replaced by a silent one when the host loads it, so panics reach the user as
+//!   errors rather than as banners on standard error.
 //!
 //! A plugin crate that would `#![forbid(unsafe_code)]` must `deny` it instead: the entry
 //! point the macro writes is `#[unsafe(no_mangle)]` (behind an `#[allow]`).

@@ -56,9 +56,9 @@ impl Iterator for ExportReader {
             Ok(item) => item,
             Err(payload) => {
                 poison();
-                Some(Err(sluice_core::Error::Internal {
-                    message: panic_message(&*payload),
-                }))
+                self.done = true;
+                let message = clean_message(&panic_message(&*payload));
+                return Some(Err(ArrowError::ExternalError(message.into())));
             }
         };
         match item {

@@ -113,3 +113,40 @@ fn plugin_errors_name_the_plugin_and_the_file() {
     assert!(err.contains("asked to fail"), "{err}");
     assert!(err.contains(plugin), "{err}");
 }
+
+#[test]
+fn a_panicking_plugin_is_an_error_and_the_tool_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "n.mb", b"#misbehave\n5\n6\n7\n");
+    let plugin = test_plugin().to_str().unwrap();
+    for mode in ["panic_open", "panic_stream"] {
+        let option = format!("mode={mode}");
+        // Not through `finish`: a plugin's panic is rightly an internal error (of the
+        // plugin), which `finish` refuses for sluice's own code.
+        let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args([
+                "cat",
+                "--plugin",
+                plugin,
+                "--batch-size",
+                "1",
+                "--option",
+                &option,
+                "n.mb",
+            ])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(
+                "sluice: internal error: n.mb: plugin panic: misbehave: asked to panic"
+            ),
+            "{stderr}"
+        );
+        assert!(stderr.contains(plugin), "{stderr}");
+    }
+}

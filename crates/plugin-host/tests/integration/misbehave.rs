@@ -189,7 +189,9 @@ fn a_panic_in_open_is_an_error_and_poisons_the_plugin() {
     assert_eq!(err.kind(), ErrorKind::Internal);
     let text = err.to_string();
     assert!(
-        text.contains("plugin panicked: misbehave: asked to panic in open"),
+        text.contains(
+            "plugin panic: misbehave: asked to panic in open (at plugins/test-misbehave/src/lib.rs:"
+        ),
         "{text}"
     );
     assert!(text.contains("mem.mb"), "{text}");
@@ -230,7 +232,7 @@ fn a_panic_mid_stream_is_an_error_and_poisons_the_plugin() {
     assert_eq!(err.kind(), ErrorKind::Internal);
     assert!(
         err.to_string()
-            .contains("plugin panicked: misbehave: asked to panic mid-stream"),
+            .contains("plugin panic: misbehave: asked to panic mid-stream (at plugins/test-misbehave/src/lib.rs:"),
         "{err}"
     );
     assert!(err.to_string().contains("mem.mb"), "{err}");
