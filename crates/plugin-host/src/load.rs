@@ -17,6 +17,13 @@ const RTLD_NODELETE: i32 = 0x1000;
 #[cfg(any(target_os = "macos", target_os = "ios"))]
 const RTLD_NODELETE: i32 = 0x80;
 
+/// This host's version, as `SluiceHost::host_version`.
+const HOST_VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(version) => version,
+        Err(_) => c"unknown",
+    };
+
 /// The most formats one plugin may declare (a guard against a garbage count).
 const MAX_FORMATS: usize = 1024;
 /// The most extensions one format may declare.
@@ -154,14 +161,13 @@ pub fn load_plugin(path: impl AsRef<Path>) -> Result<LoadedPlugin> {
                 )
             })?;
 
-    let host_version = c"0.1.0";
     let mut refusals = Vec::new();
     let mut found = None;
     for version in (SLUICE_PLUGIN_ABI_MIN_VERSION..=SLUICE_PLUGIN_ABI_VERSION).rev() {
         let host = SluiceHost {
             struct_size: size_of::<SluiceHost>(),
             abi_version: version,
-            host_version: host_version.as_ptr(),
+            host_version: HOST_VERSION.as_ptr(),
         };
         let mut out: *const SluiceDescriptor = std::ptr::null();
         let mut err = SluiceError::empty();

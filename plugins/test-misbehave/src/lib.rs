@@ -5,7 +5,9 @@
 //! column `n`. Its format option `mode` picks the misbehaviour: `ok` (the default),
 //! `panic_open`, `panic_stream` (after the first batch), `error` (a parse error from
 //! `open`), `nul_message` (an error whose message holds a NUL byte), `stream_error` (a
-//! parse error after the first batch).
+//! parse error after the first batch); and, to exercise the host's callbacks, `read_twice`
+//! (reads the input twice, through a rewind) and `random_access` (reads it by ranges,
+//! failing when the host offers no random access).
 
 use std::io::Read;
 use std::sync::Arc;
@@ -76,6 +78,34 @@ impl Decoder for MisbehaveDecoder {
             .reader()?
             .read_to_string(&mut text)
             .map_err(|e| input.io_error(e))?;
+        if mode == "read_twice" {
+            let mut again = String::new();
+            input
+                .reader()?
+                .read_to_string(&mut again)
+                .map_err(|e| input.io_error(e))?;
+            if again != text {
+                return Err(Error::invalid_option(
+                    "the second read differs from the first",
+                ));
+            }
+        }
+        if mode == "random_access" {
+            let source = input.random_access().ok_or_else(|| Error::Unsupported {
+                location: input.location().to_string(),
+                message: "no random access".to_string(),
+            })?;
+            let size = source.size().unwrap_or(0);
+            // Two ranges, the second ending at the end of the object.
+            let half = size / 2;
+            let mut bytes = source.read_range(0..half)?.to_vec();
+            bytes.extend_from_slice(&source.read_range(half..size)?);
+            if bytes != text.as_bytes() {
+                return Err(Error::invalid_option(
+                    "ranges differ from the sequential read",
+                ));
+            }
+        }
         let mut values = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();

@@ -245,3 +245,48 @@ fn a_panic_mid_stream_is_an_error_and_poisons_the_plugin() {
         "{err}"
     );
 }
+
+#[test]
+fn the_host_input_rewinds_and_reads_ranges() {
+    let d = decoder();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("n.mb");
+    std::fs::write(&plain, b"#misbehave\n4\n5\n6\n").unwrap();
+    let compressed = dir.path().join("n.mb.zst");
+    std::fs::write(
+        &compressed,
+        zstd::encode_all(&b"#misbehave\n4\n5\n6\n"[..], 0).unwrap(),
+    )
+    .unwrap();
+    let mut registry = Registry::from_inventory();
+    registry
+        .register_decoder(d, 0, Origin::BuiltIn, false)
+        .unwrap();
+    let registry = Arc::new(registry);
+    let read = |path: &std::path::Path, mode: &str| -> Result<Vec<i64>> {
+        let mut reader = Scan::new([path.display().to_string()])
+            .with_registry(Arc::clone(&registry))
+            .with_options(with_mode(mode))
+            .reader()?;
+        let mut got = Vec::new();
+        while let Some(batch) = reader.next_batch()? {
+            got.extend(
+                batch
+                    .column(0)
+                    .as_primitive::<Int64Type>()
+                    .values()
+                    .iter()
+                    .copied(),
+            );
+        }
+        Ok(got)
+    };
+    // A rewind restarts decompression from the start.
+    assert_eq!(read(&compressed, "read_twice").unwrap(), [4, 5, 6]);
+    assert_eq!(read(&plain, "read_twice").unwrap(), [4, 5, 6]);
+    // Ranges of an uncompressed file; none on a compressed one.
+    assert_eq!(read(&plain, "random_access").unwrap(), [4, 5, 6]);
+    let err = read(&compressed, "random_access").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("no random access"), "{err}");
+}
