@@ -16,6 +16,18 @@ use crate::decoder::ForeignDecoder;
 const RTLD_NODELETE: i32 = 0x1000;
 #[cfg(any(target_os = "macos", target_os = "ios"))]
 const RTLD_NODELETE: i32 = 0x80;
+/// Elsewhere the library is still never closed: see `PluginLib::_library`.
+#[cfg(all(
+    unix,
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "macos",
+        target_os = "ios"
+    ))
+))]
+const RTLD_NODELETE: i32 = 0;
 
 /// This host's version, as `SluiceHost::host_version`.
 const HOST_VERSION: &CStr =
@@ -45,9 +57,9 @@ pub(crate) struct FormatInfo {
 /// A loaded library and what it offers; shared by every object made from it.
 #[derive(Debug)]
 pub(crate) struct PluginLib {
-    /// Kept for the process's life: never dropped while any object of it lives, and
-    /// `RTLD_NODELETE` keeps it mapped even then.
-    _library: libloading::Library,
+    /// Never closed: `ManuallyDrop` skips `dlclose` even when the last object of the
+    /// plugin goes, and `RTLD_NODELETE` keeps the library mapped should anything close it.
+    _library: std::mem::ManuallyDrop<libloading::Library>,
     pub(crate) path: String,
     pub(crate) name: String,
     pub(crate) version: String,
@@ -149,7 +161,8 @@ pub fn load_plugin(path: impl AsRef<Path>) -> Result<LoadedPlugin> {
             detail: Some("no plugin library there".to_string()),
         });
     }
-    let library = open_library(path, &shown)?;
+    // Never closed, even when the checks below refuse it: its initializers have run.
+    let library = std::mem::ManuallyDrop::new(open_library(path, &shown)?);
     // SAFETY: the symbol is declared by the ABI with exactly this type.
     let init: SluicePluginInit =
         unsafe { library.get::<SluicePluginInit>(SLUICE_PLUGIN_INIT_SYMBOL) }
@@ -251,7 +264,7 @@ fn open_library(path: &Path, shown: &str) -> Result<libloading::Library> {
 ///
 /// `descriptor` is null or what the plugin's init returned.
 unsafe fn validate(
-    library: libloading::Library,
+    library: std::mem::ManuallyDrop<libloading::Library>,
     path: String,
     abi_version: u32,
     descriptor: *const SluiceDescriptor,
