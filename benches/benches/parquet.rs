@@ -1,13 +1,14 @@
 //! Throughput of the Parquet reader through the whole scan pipeline, in bytes of input:
 //! one million rows (id, user, score, flag, text) in row groups of 128 Ki rows, written by
-//! parquet's ArrowWriter once per codec (snappy, zstd, none), read whole and projected.
+//! parquet's ArrowWriter once per codec (snappy, zstd, none, gzip, lz4, brotli), read whole
+//! and projected.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use sluice::arrow::array::{BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 
@@ -107,6 +108,9 @@ fn bench(c: &mut Criterion) {
             Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level")),
         ),
         ("none", Compression::UNCOMPRESSED),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("lz4", Compression::LZ4_RAW),
+        ("brotli", Compression::BROTLI(BrotliLevel::default())),
     ];
     for (name, compression) in codecs {
         let path = input(name, compression);

@@ -43,7 +43,7 @@ def main(data):
             pa.input_stream(str(p), compression="zstd"),
             read_options=pjson.ReadOptions(use_threads=t)).num_rows, plain_jsonl),
     ]
-    for codec in ("snappy", "zstd", "none"):
+    for codec in ("snappy", "zstd", "none", "gzip", "lz4", "brotli"):
         cases.append((f"parquet_{codec}", data / f"bench_{codec}.parquet",
                       lambda p, t: pq.read_table(p, use_threads=t).num_rows, None))
     for name, file in (("ipc", "bench.arrow"), ("ipc-lz4", "bench_lz4.arrow")):
