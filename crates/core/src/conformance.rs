@@ -6,11 +6,10 @@
 
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 
 use crate::{
-    DecodeInput, Decoder, ErrorKind, Location, MemorySource, Probe, Result, ScanOptions,
-    SourceOptions, SourceReader,
+    DecodeInput, Decoder, ErrorKind, Location, Probe, Result, ScanOptions, SourceOptions,
+    SourceReader,
 };
 
 fn decode_all(
@@ -19,7 +18,7 @@ fn decode_all(
     data: &[u8],
     options: &ScanOptions,
 ) -> Result<Vec<arrow_array::RecordBatch>> {
-    let input = DecodeInput::new(Arc::new(MemorySource::new(name, data.to_vec())), None);
+    let input = DecodeInput::in_memory(name, data.to_vec(), None);
     decoder.open(&input, options)?.collect()
 }
 

@@ -98,6 +98,16 @@ impl DecodeInput {
         }
     }
 
+    /// An input over bytes in memory shown as `name`, read through `codec` if given: for
+    /// tests, examples and buffered data.
+    pub fn in_memory(
+        name: &str,
+        data: impl Into<bytes::Bytes>,
+        codec: Option<Arc<dyn Codec>>,
+    ) -> Self {
+        DecodeInput::new(Arc::new(crate::MemorySource::new(name, data)), codec)
+    }
+
     /// The location, for messages.
     pub fn location(&self) -> &str {
         &self.location

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type, Int64Type, UInt32Type};
 use arrow_array::{Array, RecordBatch};
-use sluice_core::{Codec, DecodeInput, Decoder, Error, MemorySource, Result, ScanOptions};
+use sluice_core::{Codec, DecodeInput, Decoder, Error, Result, ScanOptions};
 use sluice_example_libsvm::LibsvmDecoder;
 
 /// The fixture `tests/data/sample.libsvm`.
@@ -29,10 +29,7 @@ pub fn compressed_input(
     data: impl AsRef<[u8]>,
     codec: Option<Arc<dyn Codec>>,
 ) -> DecodeInput {
-    DecodeInput::new(
-        Arc::new(MemorySource::new(name, data.as_ref().to_vec())),
-        codec,
-    )
+    DecodeInput::in_memory(name, data.as_ref().to_vec(), codec)
 }
 
 pub fn gzip(data: &[u8]) -> Vec<u8> {

@@ -14,15 +14,12 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use sluice_core::{DecodeInput, Decoder, Error, MemorySource, MultiGzCodec, Result, ScanOptions};
+use sluice_core::{DecodeInput, Decoder, Error, MultiGzCodec, Result, ScanOptions};
 use sluice_format_csv::CsvDecoder;
 
 /// An uncompressed in-memory input.
 pub fn input(name: &str, data: impl AsRef<[u8]>) -> DecodeInput {
-    DecodeInput::new(
-        Arc::new(MemorySource::new(name, data.as_ref().to_vec())),
-        None,
-    )
+    DecodeInput::in_memory(name, data.as_ref().to_vec(), None)
 }
 
 /// `data` gzipped.
@@ -34,10 +31,7 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 
 /// A gzip-compressed in-memory input holding `compressed`.
 pub fn gz_input(name: &str, compressed: Vec<u8>) -> DecodeInput {
-    DecodeInput::new(
-        Arc::new(MemorySource::new(name, compressed)),
-        Some(Arc::new(MultiGzCodec)),
-    )
+    DecodeInput::in_memory(name, compressed, Some(Arc::new(MultiGzCodec)))
 }
 
 /// Decodes `data` as CSV.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use sluice_core::{DecodeInput, Decoder, Error, MemorySource, MultiGzCodec, Result, ScanOptions};
+use sluice_core::{DecodeInput, Decoder, Error, MultiGzCodec, Result, ScanOptions};
 use sluice_format_npy::NpyDecoder;
 
 pub fn testdata() -> PathBuf {
@@ -25,10 +25,7 @@ pub fn fixture(name: &str) -> Vec<u8> {
 }
 
 pub fn input(name: &str, data: impl AsRef<[u8]>) -> DecodeInput {
-    DecodeInput::new(
-        Arc::new(MemorySource::new(name, data.as_ref().to_vec())),
-        None,
-    )
+    DecodeInput::in_memory(name, data.as_ref().to_vec(), None)
 }
 
 pub fn gzip(data: &[u8]) -> Vec<u8> {
@@ -39,10 +36,7 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 
 /// An input read through gzip, whose decompressed size is unknown to the decoder.
 pub fn gz_input(name: &str, compressed: Vec<u8>) -> DecodeInput {
-    DecodeInput::new(
-        Arc::new(MemorySource::new(name, compressed)),
-        Some(Arc::new(MultiGzCodec)),
-    )
+    DecodeInput::in_memory(name, compressed, Some(Arc::new(MultiGzCodec)))
 }
 
 pub fn decode_input(input: &DecodeInput, opts: &ScanOptions) -> Result<Vec<RecordBatch>> {
