@@ -123,12 +123,8 @@ impl Registry {
             }
             found
         };
-        found.sort_by(|a, b| {
-            a.location
-                .to_string()
-                .as_bytes()
-                .cmp(b.location.to_string().as_bytes())
-        });
+        // String order is byte order; format each location once, not per comparison.
+        found.sort_by_cached_key(|m| m.location.to_string());
         Ok(found)
     }
 }
