@@ -78,7 +78,14 @@ struct ArrowArrayStream {
 
 /* An error: the receiver zero-fills it and sets struct_size; on failure the callee sets
  * message (NUL-terminated UTF-8, never empty) and release; the receiver calls release
- * once after reading the message. */
+ * once after reading the message.
+ *
+ * A message (here or from a stream's get_last_error) may start with a detail prefix,
+ * "[sluice {JSON}] ", before the human text: a JSON object with any of "kind" ("parse",
+ * "decompress", "format_mismatch", "schema", "unknown_column", "invalid_option",
+ * "unsupported", "not_found", "io", "internal"), "line", "record" (1-based), "offset"
+ * (0-based byte), "format", "codec", "column", "available" (array of strings). Example:
+ *   [sluice {"kind":"parse","line":3}] expected <index>:<value>, found "x" */
 struct SluiceError {
   size_t struct_size;
   char* message;
@@ -123,6 +130,48 @@ struct SluiceFormat {
   void* private_data;
 };
 
+/* decompress() takes ownership of input (the compressed bytes) and writes to out an input
+ * whose read() yields the decompressed bytes (read_at and size NULL, rewind optional),
+ * which the host owns and releases. A corrupt or truncated stream fails a read(). */
+struct SluiceCodec {
+  size_t struct_size;
+  const char* name;
+  const char* const* extensions; /* NULL-terminated */
+  const uint8_t* const* magics;  /* num_magics entries */
+  const size_t* magic_lengths;   /* num_magics entries */
+  size_t num_magics;
+  int32_t priority;
+  int32_t (*decompress)(const struct SluiceCodec* codec, struct SluiceInput* input,
+                        struct SluiceInput* out, struct SluiceError* out_error);
+  void* private_data;
+};
+
+/* Called once per object by head() and list(); location is valid only during the call.
+ * Returns SLUICE_STATUS_OK to go on; anything else asks the backend to stop. */
+typedef int32_t (*SluiceObjectFn)(void* ctx, const char* location, uint64_t size,
+                                  int32_t size_known);
+
+/* options_json is a JSON object of string values, credentials among them: never echo them. */
+struct SluiceSource {
+  size_t struct_size;
+  const char* name;
+  const char* const* schemes; /* NULL-terminated */
+  int32_t priority;
+  /* emit once if location is an object, never for a directory, a prefix or nothing */
+  int32_t (*head)(const struct SluiceSource* source, const char* location,
+                  const char* options_json, SluiceObjectFn emit, void* emit_ctx,
+                  struct SluiceError* out_error);
+  /* emit every object under the directory or prefix location, recursively, in any order */
+  int32_t (*list)(const struct SluiceSource* source, const char* location,
+                  const char* options_json, SluiceObjectFn emit, void* emit_ctx,
+                  struct SluiceError* out_error);
+  /* write the object to out (owned by the host): read, rewind, and read_at and size if seekable */
+  int32_t (*open)(const struct SluiceSource* source, const char* location,
+                  const char* options_json, struct SluiceInput* out,
+                  struct SluiceError* out_error);
+  void* private_data;
+};
+
 struct SluiceDescriptor {
   size_t struct_size;
   uint32_t abi_version;
@@ -130,6 +179,11 @@ struct SluiceDescriptor {
   const char* version;
   size_t num_formats;
   const struct SluiceFormat* const* formats;
+  /* Added after the first layout: read only when struct_size covers them. */
+  size_t num_codecs;
+  const struct SluiceCodec* const* codecs;
+  size_t num_sources;
+  const struct SluiceSource* const* sources;
 };
 
 typedef int32_t (*SluicePluginInit)(uint32_t abi_version, const struct SluiceHost* host,

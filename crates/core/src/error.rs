@@ -268,8 +268,20 @@ impl Error {
 
     /// Wraps an I/O error met while reading `location`, keeping decompression failures
     /// (tagged by the codec layer) apart from storage failures.
+    ///
+    /// An `io::Error` that carries a sluice [`Error`] (a reader over a plugin's or another
+    /// side's bytes that failed with a typed error) gives that error back unchanged.
     pub fn from_io(location: impl Into<String>, err: io::Error) -> Self {
         let location = location.into();
+        let err = if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            let kind = err.kind();
+            match err.into_inner().map(|b| b.downcast::<Error>()) {
+                Some(Ok(typed)) => return *typed,
+                _ => io::Error::from(kind),
+            }
+        } else {
+            err
+        };
         match DecompressFailure::take(err) {
             Ok((codec, source)) => Error::Decompress {
                 codec,
@@ -365,10 +377,11 @@ pub struct DecompressFailure {
 impl DecompressFailure {
     /// Wraps `source`, an error from the `codec` decompressor, into an `io::Error`.
     pub fn wrap(codec: &str, source: io::Error) -> io::Error {
-        // Errors that already carry a tag (nested codecs) keep the innermost one.
+        // Errors that already carry a tag (nested codecs) keep the innermost one, and a
+        // typed error (from a plugin's reader) keeps its own kind.
         if source
             .get_ref()
-            .is_some_and(|inner| inner.is::<DecompressFailure>())
+            .is_some_and(|inner| inner.is::<DecompressFailure>() || inner.is::<Error>())
         {
             return source;
         }

@@ -67,6 +67,12 @@ impl SourceOptions {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values.get(key).map(String::as_str)
     }
+
+    /// Every key and value, in key order (to hand them to a storage plugin; never print
+    /// the values).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 impl Debug for SourceOptions {

@@ -7,9 +7,12 @@
 //! - [`SluicePluginInit`]: the one entry symbol, [`SLUICE_PLUGIN_INIT_SYMBOL`]. The host
 //!   asks for its newest [`SLUICE_PLUGIN_ABI_VERSION`] and falls back to older ones while
 //!   the plugin answers [`SLUICE_STATUS_UNSUPPORTED_VERSION`].
-//! - [`SluiceDescriptor`] → [`SluiceFormat`]s: what the plugin offers.
-//! - [`SluiceInput`]: bytes, as callbacks implemented by the host (storage and
-//!   decompression stay in the host).
+//! - [`SluiceDescriptor`] → [`SluiceFormat`]s, [`SluiceCodec`]s and [`SluiceSource`]s:
+//!   what the plugin offers (file formats, compression codecs, storage backends).
+//! - [`SluiceInput`]: bytes, as callbacks. The host implements them for a format plugin
+//!   (storage and decompression stay in the host) and for the compressed side of a codec;
+//!   a codec plugin implements them for its decompressed output, a storage plugin for the
+//!   objects it opens.
 //! - Batches cross as the Arrow C Stream Interface ([`FFI_ArrowArrayStream`]).
 //! - [`SluiceError`]: a status plus a message freed by the side that made it.
 //!
@@ -73,6 +76,14 @@ pub const SLUICE_ACCESS_RANDOM: u32 = 1;
 /// and passes a pointer; on failure the callee sets `message` (NUL-terminated UTF-8, never
 /// empty) and `release`, and the receiver calls `release` once after reading the message.
 /// `message` is owned by the side that made it, so each side frees with its own allocator.
+///
+/// A message (here, or from an Arrow stream's `get_last_error`) may start with a detail
+/// prefix, `[sluice {JSON}] `, before the human text: a JSON object with any of `kind`
+/// (`parse`, `decompress`, `format_mismatch`, `schema`, `unknown_column`,
+/// `invalid_option`, `unsupported`, `not_found`, `io`, `internal`), `line`, `record`
+/// (1-based), `offset` (0-based byte), `format` (the name to show), `codec`, `column`,
+/// `available` (an array of column names). The receiver strips it and rebuilds a typed
+/// error with the position; a message without it is plain text classified by the status.
 #[repr(C)]
 #[derive(Debug)]
 pub struct SluiceError {
@@ -211,6 +222,97 @@ pub struct SluiceFormat {
     pub private_data: *mut c_void,
 }
 
+/// Decompresses `input` (the compressed bytes, read through its `read`; the codec takes
+/// ownership of it, whatever the outcome) into a new input written to `out`, whose `read`
+/// yields the decompressed bytes and which the host releases. `out`'s `read_at` and `size`
+/// are null; its `rewind` may be null (a decompressed stream that cannot restart). A corrupt
+/// or truncated stream must fail a `read`, never end early.
+pub type SluiceDecompressFn = unsafe extern "C" fn(
+    codec: *const SluiceCodec,
+    input: *mut SluiceInput,
+    out: *mut SluiceInput,
+    out_error: *mut SluiceError,
+) -> i32;
+
+/// One compression codec of a plugin.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SluiceCodec {
+    /// `size_of::<SluiceCodec>()` as the plugin knows it.
+    pub struct_size: usize,
+    /// The codec's name (`lz4`), NUL-terminated lowercase UTF-8.
+    pub name: *const c_char,
+    /// File extensions without the dot, a null-terminated array of NUL-terminated strings.
+    pub extensions: *const *const c_char,
+    /// `num_magics` pointers to the magic byte sequences that start a stream of this codec.
+    pub magics: *const *const u8,
+    /// The length of each magic, `num_magics` entries.
+    pub magic_lengths: *const usize,
+    /// How many magics there are (0 is allowed: the codec is chosen by extension only).
+    pub num_magics: usize,
+    /// Lower sorts first.
+    pub priority: i32,
+    /// Required.
+    pub decompress: Option<SluiceDecompressFn>,
+    /// For the plugin.
+    pub private_data: *mut c_void,
+}
+
+/// Called by a storage backend's `head` and `list` once per object found: its location
+/// (NUL-terminated UTF-8, only valid during the call) and its size when `size_known` is 1.
+/// Returns [`SLUICE_STATUS_OK`] to go on; anything else asks the backend to stop and return.
+pub type SluiceObjectFn = unsafe extern "C" fn(
+    ctx: *mut c_void,
+    location: *const c_char,
+    size: u64,
+    size_known: i32,
+) -> i32;
+
+/// `head`: calls `emit` once if `location` is an object, not at all if it is a directory or
+/// prefix or nothing. `list`: calls `emit` for every object under the directory or prefix
+/// `location`, recursively, in any order. `options_json` is a JSON object of string values
+/// (credentials among them: never echo them in a message).
+pub type SluiceListFn = unsafe extern "C" fn(
+    source: *const SluiceSource,
+    location: *const c_char,
+    options_json: *const c_char,
+    emit: SluiceObjectFn,
+    emit_ctx: *mut c_void,
+    out_error: *mut SluiceError,
+) -> i32;
+
+/// Opens the object at `location` and writes it to `out` as an input the host owns:
+/// `read` from offset 0, `rewind`, and `read_at` and `size` when the storage can seek.
+pub type SluiceSourceOpenFn = unsafe extern "C" fn(
+    source: *const SluiceSource,
+    location: *const c_char,
+    options_json: *const c_char,
+    out: *mut SluiceInput,
+    out_error: *mut SluiceError,
+) -> i32;
+
+/// One storage backend of a plugin, serving URL schemes.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SluiceSource {
+    /// `size_of::<SluiceSource>()` as the plugin knows it.
+    pub struct_size: usize,
+    /// The backend's name (`mem`), NUL-terminated lowercase UTF-8.
+    pub name: *const c_char,
+    /// The URL schemes it serves, a null-terminated array of NUL-terminated lowercase strings.
+    pub schemes: *const *const c_char,
+    /// Lower sorts first when two backends claim the same scheme.
+    pub priority: i32,
+    /// Required.
+    pub head: Option<SluiceListFn>,
+    /// Required.
+    pub list: Option<SluiceListFn>,
+    /// Required.
+    pub open: Option<SluiceSourceOpenFn>,
+    /// For the plugin.
+    pub private_data: *mut c_void,
+}
+
 /// What a plugin offers. Lives as long as the process (plugins are never unloaded).
 #[repr(C)]
 #[derive(Debug)]
@@ -227,6 +329,15 @@ pub struct SluiceDescriptor {
     pub num_formats: usize,
     /// An array of `num_formats` pointers (pointers, so that [`SluiceFormat`] can grow).
     pub formats: *const *const SluiceFormat,
+    /// Added after the first layout: read only when `struct_size` is at least
+    /// [`SLUICE_DESCRIPTOR_SIZE_CODECS_SOURCES`]. How many entries `codecs` has.
+    pub num_codecs: usize,
+    /// An array of `num_codecs` pointers.
+    pub codecs: *const *const SluiceCodec,
+    /// How many entries `sources` has.
+    pub num_sources: usize,
+    /// An array of `num_sources` pointers.
+    pub sources: *const *const SluiceSource,
 }
 
 /// The type of [`SLUICE_PLUGIN_INIT_SYMBOL`]: given the ABI version the host asks for, the
@@ -242,5 +353,15 @@ pub type SluicePluginInit = unsafe extern "C" fn(
 /// The size of [`SluiceFormat`] in ABI version 1: a host reads no field past it from a
 /// version-1 plugin.
 pub const SLUICE_FORMAT_SIZE_V1: usize = std::mem::size_of::<SluiceFormat>();
-/// The size of [`SluiceDescriptor`] in ABI version 1.
-pub const SLUICE_DESCRIPTOR_SIZE_V1: usize = std::mem::size_of::<SluiceDescriptor>();
+/// The smallest [`SluiceDescriptor`] of ABI version 1: formats only. A descriptor this
+/// small offers no codecs and no storage backends.
+pub const SLUICE_DESCRIPTOR_SIZE_V1: usize = std::mem::offset_of!(SluiceDescriptor, num_codecs);
+/// The size of a [`SluiceDescriptor`] that has the `codecs` and `sources` fields.
+pub const SLUICE_DESCRIPTOR_SIZE_CODECS_SOURCES: usize = std::mem::size_of::<SluiceDescriptor>();
+/// The size of [`SluiceCodec`] in ABI version 1.
+pub const SLUICE_CODEC_SIZE_V1: usize = std::mem::size_of::<SluiceCodec>();
+/// The size of [`SluiceSource`] in ABI version 1.
+pub const SLUICE_SOURCE_SIZE_V1: usize = std::mem::size_of::<SluiceSource>();
+
+/// The start of the optional detail prefix of an error message (see [`SluiceError`]).
+pub const SLUICE_ERROR_DETAIL_PREFIX: &str = "[sluice ";

@@ -7,12 +7,12 @@ use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, SchemaRef};
 use sluice_core::{
-    Access, BatchStream, DecodeInput, Decoder, Error, Position, Probe, Result, ScanOptions, Sniff,
+    Access, BatchStream, DecodeInput, Decoder, Error, Probe, Result, ScanOptions, Sniff,
 };
 use sluice_plugin_abi::*;
-use sluice_plugin_sdk::options_to_json;
+use sluice_plugin_sdk::{ErrorContext, decode_error, options_to_json, split_detail};
 
-use crate::input::make_input;
+use crate::input::decode_input;
 use crate::load::{FormatInfo, PluginLib, take_error};
 
 /// One format of a loaded plugin. Holds an `Arc` of its library, which is never unloaded.
@@ -41,41 +41,19 @@ impl ForeignDecoder {
         &self.lib.path
     }
 
-    /// The error for a failed call: a status and the plugin's message, naming the plugin
-    /// and the file.
+    /// The error for a failed call: a status and the plugin's message (typed by its
+    /// detail prefix when it has one), naming the plugin and the file.
     fn error(&self, status: i32, location: &str, message: Option<String>) -> Error {
-        let message = format!(
-            "{} (plugin {} {} at {})",
-            message.unwrap_or_else(|| format!("failed with status {status}")),
-            self.lib.name,
-            self.lib.version,
-            self.lib.path
-        );
-        let location = location.to_string();
-        match status {
-            SLUICE_STATUS_PARSE => Error::Parse {
-                format: self.info().name.clone(),
+        decode_error(
+            status,
+            message.as_deref(),
+            &ErrorContext {
                 location,
-                position: Position::NONE,
-                message,
-                source: None,
+                format: &self.info().name,
+                codec: "unknown",
+                suffix: &self.lib.suffix(),
             },
-            SLUICE_STATUS_IO => Error::Io {
-                location,
-                source: std::io::Error::other(message),
-            },
-            SLUICE_STATUS_INVALID_ARGUMENT => {
-                Error::invalid_option(format!("{location}: {message}"))
-            }
-            SLUICE_STATUS_UNSUPPORTED => Error::Unsupported { location, message },
-            SLUICE_STATUS_NOT_FOUND => Error::NotFound {
-                location,
-                detail: Some(message),
-            },
-            _ => Error::Internal {
-                message: format!("{location}: {message}"),
-            },
-        }
+        )
     }
 
     fn options_json(&self, options: &ScanOptions) -> Result<CString> {
@@ -144,7 +122,7 @@ impl Decoder for ForeignDecoder {
     fn open(&self, input: &DecodeInput, options: &ScanOptions) -> Result<Box<dyn BatchStream>> {
         let info = self.info();
         let json = self.options_json(options)?;
-        let mut host_input = make_input(input);
+        let mut host_input = decode_input(input);
         let mut stream = FFI_ArrowArrayStream::empty();
         let mut err = SluiceError::empty();
         // SAFETY: the plugin's open with its own format and valid pointers; it takes the
@@ -178,29 +156,38 @@ impl Decoder for ForeignDecoder {
 }
 
 impl ForeignDecoder {
+    /// The error a plugin's stream ended with. Only text crosses the Arrow C Stream
+    /// Interface: the detail prefix, when there is one, types it; otherwise `EIO` marks an
+    /// I/O error, a panic message a panic, anything else a parse error.
     fn stream_error(&self, location: &str, err: &ArrowError) -> Error {
         let text = err.to_string();
-        let producer = text
-            .split_once("Producer error: ")
-            .map(|(_, m)| m.to_string())
-            .unwrap_or(text.clone());
-        let (status, message) = if let Some(m) = producer.strip_prefix("Io error: ") {
-            (SLUICE_STATUS_IO, m.to_string())
+        let status = if split_detail(&text).0.is_some() {
+            SLUICE_STATUS_PARSE
+        } else if text.contains("plugin panic: ")
+            || text.contains(sluice_plugin_sdk::POISONED_MESSAGE)
+        {
+            SLUICE_STATUS_PANIC
+        } else if matches!(err, ArrowError::IoError(..))
+            || text.contains("Error code: 5.")
+            || text.ends_with("Error code: 5")
+        {
+            SLUICE_STATUS_IO
         } else {
-            let m = producer
-                .strip_prefix("External error: ")
-                .unwrap_or(&producer)
-                .to_string();
-            let status = if m.contains("plugin panic: ")
-                || m.contains(sluice_plugin_sdk::POISONED_MESSAGE)
-            {
-                SLUICE_STATUS_PANIC
-            } else if text.contains("Error code: 5.") || text.ends_with("Error code: 5") {
-                SLUICE_STATUS_IO
-            } else {
-                SLUICE_STATUS_PARSE
-            };
-            (status, m)
+            SLUICE_STATUS_PARSE
+        };
+        let message = match split_detail(&text) {
+            (Some(_), _) => text.clone(),
+            (None, _) => {
+                // The importer's own words before the producer's message add nothing.
+                let producer = text
+                    .split_once("Producer error: ")
+                    .map_or(text.as_str(), |(_, m)| m);
+                let producer = producer.strip_prefix("Io error: ").unwrap_or(producer);
+                producer
+                    .strip_prefix("External error: ")
+                    .unwrap_or(producer)
+                    .to_string()
+            }
         };
         self.error(status, location, Some(message))
     }

@@ -5,7 +5,9 @@ use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sluice_core::{Error, ErrorKind};
+use sluice_core::Error;
+
+use crate::status_of;
 use sluice_plugin_abi::*;
 
 /// The message of every call after a panic.
@@ -31,21 +33,6 @@ pub fn clean_message(message: &str) -> String {
         "unknown error (the plugin gave no message)".to_string()
     } else {
         message
-    }
-}
-
-/// The status that stands for an error of `kind`.
-pub fn status_of(kind: ErrorKind) -> i32 {
-    match kind {
-        ErrorKind::Parse
-        | ErrorKind::Decompress
-        | ErrorKind::Schema
-        | ErrorKind::FormatMismatch => SLUICE_STATUS_PARSE,
-        ErrorKind::InvalidOption => SLUICE_STATUS_INVALID_ARGUMENT,
-        ErrorKind::Io => SLUICE_STATUS_IO,
-        ErrorKind::Unsupported | ErrorKind::UnknownFormat => SLUICE_STATUS_UNSUPPORTED,
-        ErrorKind::NotFound | ErrorKind::UnknownColumn => SLUICE_STATUS_NOT_FOUND,
-        _ => SLUICE_STATUS_INTERNAL,
     }
 }
 
@@ -94,7 +81,7 @@ impl From<Error> for Failure {
     fn from(err: Error) -> Self {
         Failure {
             status: status_of(err.kind()),
-            message: err.to_string(),
+            message: crate::wire::encode_error(&err),
         }
     }
 }

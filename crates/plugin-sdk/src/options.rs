@@ -4,24 +4,22 @@ use serde_json::{Map, Value, json};
 use sluice_core::{Error, Result, ScanOptions};
 
 /// The JSON object of `options` that a plugin's `open` receives: `batch_size`,
-/// `projection` (array or null), `limit` (number or null), `infer_rows`, `threads` and
-/// `format_options`. An explicit schema cannot cross yet: it is an error.
+/// `projection` (array or null), `limit` (number or null), `infer_rows`, `threads`,
+/// `format_options`, and `schema` when one is given explicitly (the Arrow C Data Interface
+/// schema as JSON, see [`schema_to_json`](crate::schema_to_json)).
 pub fn options_to_json(options: &ScanOptions) -> Result<String> {
-    if options.schema.is_some() {
-        return Err(Error::Unsupported {
-            location: "-".to_string(),
-            message: "an explicit schema cannot be passed to a plugin format yet".to_string(),
-        });
-    }
-    Ok(json!({
+    let mut value = json!({
         "batch_size": options.batch_size,
         "projection": options.projection,
         "limit": options.limit,
         "infer_rows": options.infer_rows,
         "threads": options.threads,
         "format_options": Value::Object(options.format_options.clone()),
-    })
-    .to_string())
+    });
+    if let Some(schema) = &options.schema {
+        value["schema"] = crate::schema_to_json(schema)?;
+    }
+    Ok(value.to_string())
 }
 
 /// Parses what [`options_to_json`] wrote; missing keys keep their defaults, unknown keys
@@ -70,6 +68,10 @@ pub fn options_from_json(text: &str) -> Result<ScanOptions> {
         Some(Value::Object(o)) => options.format_options = o.clone(),
         Some(_) => return Err(bad("format_options must be an object")),
     }
+    match map.get("schema") {
+        None | Some(Value::Null) => {}
+        Some(schema) => options.schema = Some(crate::schema_from_json(schema)?),
+    }
     let _: &Map<String, Value> = &map;
     Ok(options)
 }
@@ -86,7 +88,10 @@ mod tests {
             .with_limit(3)
             .with_infer_rows(9)
             .with_threads(2)
-            .with_format_option("mode", "x");
+            .with_format_option("mode", "x")
+            .with_schema(std::sync::Arc::new(arrow_schema::Schema::new(vec![
+                arrow_schema::Field::new("a", arrow_schema::DataType::Int64, true),
+            ])));
         let back = options_from_json(&options_to_json(&options).unwrap()).unwrap();
         assert_eq!(back.batch_size, 7);
         assert_eq!(
@@ -97,5 +102,6 @@ mod tests {
         assert_eq!(back.infer_rows, 9);
         assert_eq!(back.threads, 2);
         assert_eq!(back.format_options, options.format_options);
+        assert_eq!(back.schema, options.schema);
     }
 }

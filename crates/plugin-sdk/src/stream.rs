@@ -69,7 +69,7 @@ impl Iterator for ExportReader {
             Some(Ok(batch)) => Some(Ok(batch)),
             Some(Err(err)) => {
                 self.done = true;
-                let message = clean_message(&err.to_string());
+                let message = clean_message(&crate::encode_error(&err));
                 // The exporter turns an I/O error into EIO and the rest into EINVAL; the
                 // host reads the kind back from that code.
                 Some(Err(match err.kind() {

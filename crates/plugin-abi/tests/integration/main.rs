@@ -64,12 +64,25 @@ fn layouts_match_the_header_and_are_pinned() {
         struct_size @ 0, name @ 8, extensions @ 16, access @ 24, priority @ 28, sniff @ 32,
         validate_options @ 40, open @ 48, private_data @ 56,
     } size 64);
+    layout!(SluiceCodec {
+        struct_size @ 0, name @ 8, extensions @ 16, magics @ 24, magic_lengths @ 32,
+        num_magics @ 40, priority @ 48, decompress @ 56, private_data @ 64,
+    } size 72);
+    layout!(SluiceSource {
+        struct_size @ 0, name @ 8, schemes @ 16, priority @ 24, head @ 32, list @ 40,
+        open @ 48, private_data @ 56,
+    } size 64);
     layout!(SluiceDescriptor {
         struct_size @ 0, abi_version @ 8, name @ 16, version @ 24, num_formats @ 32, formats @ 40,
-    } size 48);
+        num_codecs @ 48, codecs @ 56, num_sources @ 64, sources @ 72,
+    } size 80);
     assert_eq!(size_of::<FFI_ArrowArrayStream>(), 40);
     assert_eq!(SLUICE_FORMAT_SIZE_V1, 64);
+    // The first layout of the descriptor (formats only) stays loadable.
     assert_eq!(SLUICE_DESCRIPTOR_SIZE_V1, 48);
+    assert_eq!(SLUICE_DESCRIPTOR_SIZE_CODECS_SOURCES, 80);
+    assert_eq!(SLUICE_CODEC_SIZE_V1, 72);
+    assert_eq!(SLUICE_SOURCE_SIZE_V1, 64);
 }
 
 #[test]
