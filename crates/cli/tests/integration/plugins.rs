@@ -74,6 +74,51 @@ fn formats_shows_the_plugin_origin() {
         words,
         ["format", "misbehave", "mb", plugin, "(version", "0.0.1)"]
     );
+    // Its codec and storage backend too.
+    let out = run.ok();
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .filter(|w: &Vec<&str>| w.contains(&plugin))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["format", "misbehave", "mb", plugin, "(version", "0.0.1)"],
+            vec!["codec", "xor", "xor", plugin, "(version", "0.0.1)"],
+            vec!["source", "mbmem", "mbmem", plugin, "(version", "0.0.1)"],
+        ]
+    );
+}
+
+#[test]
+fn a_plugin_codec_and_storage_backend_work_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // The `xor` stream format of the test plugin: magic, length (u64 LE), bytes ^ 0x5a.
+    let csv = b"a,b\n1,x\n2,y\n";
+    let mut xor = b"XOR1".to_vec();
+    xor.extend_from_slice(&(csv.len() as u64).to_le_bytes());
+    xor.extend(csv.iter().map(|b| b ^ 0x5a));
+    write(dir.path(), "t.csv.xor", &xor);
+    let plugin = test_plugin().to_str().unwrap();
+    let run = sluice(dir.path(), &["cat", "--plugin", plugin, "t.csv.xor"]);
+    assert_eq!(run.ok(), "{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":\"y\"}\n");
+
+    let run = sluice(dir.path(), &["ls", "--plugin", plugin, "mbmem://bucket/"]);
+    let listed = run.ok();
+    assert!(listed.contains("mbmem://bucket/a.mb"), "{listed}");
+    assert!(listed.contains("mbmem://bucket/sub/b.mb"), "{listed}");
+    let run = sluice(
+        dir.path(),
+        &["cat", "--plugin", plugin, "mbmem://bucket/c.csv"],
+    );
+    assert_eq!(run.ok(), "{\"x\":1,\"y\":2}\n{\"x\":3,\"y\":4}\n");
+    let run = sluice(
+        dir.path(),
+        &["count", "--plugin", plugin, "mbmem://bucket/"],
+    );
+    // a.mb 2 rows, c.csv 2, sub/b.mb 1.
+    assert_eq!(run.ok(), "5\n");
 }
 
 #[test]

@@ -4,7 +4,11 @@
  *   -DSPEAKS_ABI=N      answer only ABI version N (others: UNSUPPORTED_VERSION)
  *   -DBAD_STRUCT_SIZE   a format whose struct_size is too small
  *   -DNULL_NAME         a format with a null name
- *   -DDUPLICATE_FORMAT  the same format twice */
+ *   -DDUPLICATE_FORMAT  the same format twice
+ *   -DFIRST_LAYOUT      a descriptor of the first, formats-only layout (with garbage in the
+ *                       later fields, which the host must not read)
+ * A parse error names its line through the message's detail prefix. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sluice_plugin.h"
@@ -21,6 +25,26 @@ static int32_t fail(struct SluiceError* e, int32_t status, const char* message) 
     e->release = release_static_error;
   }
   return status;
+}
+
+static void release_owned_error(struct SluiceError* e) {
+  free(e->message);
+  e->message = NULL;
+  e->release = NULL;
+}
+
+/* A parse error at a 1-based line, typed by the detail prefix. */
+static int32_t fail_at_line(struct SluiceError* e, uint64_t line, const char* message) {
+  if (e && e->struct_size >= sizeof(struct SluiceError)) {
+    size_t size = strlen(message) + 64;
+    char* text = malloc(size);
+    if (!text) return fail(e, SLUICE_STATUS_INTERNAL, "out of memory");
+    snprintf(text, size, "[sluice {\"kind\":\"parse\",\"line\":%llu}] %s",
+             (unsigned long long)line, message);
+    e->message = text;
+    e->release = release_owned_error;
+  }
+  return SLUICE_STATUS_PARSE;
 }
 
 /* ---- the stream ---- */
@@ -138,6 +162,7 @@ static int32_t open_digits(const struct SluiceFormat* f, struct SluiceInput* inp
   size_t cap = 16;
   int64_t current = 0;
   int in_number = 0;
+  uint64_t line = 1;
   int32_t status = SLUICE_STATUS_OK;
   const char* message = NULL;
   if (d) d->values = malloc(cap * sizeof(int64_t));
@@ -166,6 +191,7 @@ static int32_t open_digits(const struct SluiceFormat* f, struct SluiceInput* inp
         }
         current = 0;
         in_number = 0;
+        line++;
       } else if (buf[i] >= '0' && buf[i] <= '9') {
         current = current * 10 + (buf[i] - '0');
         in_number = 1;
@@ -181,6 +207,7 @@ done:
   if (status != SLUICE_STATUS_OK) {
     if (d) free(d->values);
     free(d);
+    if (status == SLUICE_STATUS_PARSE) return fail_at_line(out_error, line, message);
     return fail(out_error, status, message);
   }
   out->get_schema = get_schema;
@@ -212,9 +239,17 @@ static const struct SluiceFormat* const formats[] = {&digits, &digits};
 static const struct SluiceFormat* const formats[] = {&digits};
 #endif
 
+#ifdef FIRST_LAYOUT
+static const struct SluiceDescriptor descriptor = {
+    offsetof(struct SluiceDescriptor, num_codecs), SPEAKS_ABI, "c-digits", "1.2.3",
+    sizeof(formats) / sizeof(formats[0]), formats,
+    /* past struct_size: never read */
+    999, (const struct SluiceCodec* const*)1, 999, (const struct SluiceSource* const*)1};
+#else
 static const struct SluiceDescriptor descriptor = {
     sizeof(struct SluiceDescriptor), SPEAKS_ABI, "c-digits", "1.2.3",
-    sizeof(formats) / sizeof(formats[0]), formats};
+    sizeof(formats) / sizeof(formats[0]), formats, 0, NULL, 0, NULL};
+#endif
 
 int32_t sluice_plugin_init(uint32_t abi_version, const struct SluiceHost* host,
                            const struct SluiceDescriptor** out, struct SluiceError* out_error) {
