@@ -131,7 +131,8 @@ struct SluiceFormat {
 };
 
 /* decompress() takes ownership of input (the compressed bytes) and writes to out an input
- * whose read() yields the decompressed bytes (read_at and size NULL, rewind optional),
+ * whose read() yields the decompressed bytes (read_at NULL, size NULL or unknown, rewind
+ * optional),
  * which the host owns and releases. A corrupt or truncated stream fails a read(). */
 struct SluiceCodec {
   size_t struct_size;

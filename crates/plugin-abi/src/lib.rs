@@ -224,8 +224,9 @@ pub struct SluiceFormat {
 
 /// Decompresses `input` (the compressed bytes, read through its `read`; the codec takes
 /// ownership of it, whatever the outcome) into a new input written to `out`, whose `read`
-/// yields the decompressed bytes and which the host releases. `out`'s `read_at` and `size`
-/// are null; its `rewind` may be null (a decompressed stream that cannot restart). A corrupt
+/// yields the decompressed bytes and which the host releases. `out`'s `read_at` is null and
+/// its `size` null or answering unknown; its `rewind` may be null (a decompressed stream
+/// that cannot restart). A corrupt
 /// or truncated stream must fail a `read`, never end early.
 pub type SluiceDecompressFn = unsafe extern "C" fn(
     codec: *const SluiceCodec,

@@ -342,7 +342,9 @@ pub fn export_input(backing: InputBacking, side: Side) -> SluiceInput {
         location,
         read: Some(read),
         read_at: if has_random { Some(read_at) } else { None },
-        size: if has_random { Some(size) } else { None },
+        // Always set (answering "unknown" without random access): plugins written before
+        // codecs existed call it without a null check.
+        size: Some(size),
         release: Some(release),
         rewind: if rewindable { Some(rewind) } else { None },
     }
