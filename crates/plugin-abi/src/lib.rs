@@ -168,6 +168,22 @@ pub struct SluiceInput {
     pub rewind: Option<unsafe extern "C" fn(ctx: *mut c_void, out_error: *mut SluiceError) -> i32>,
 }
 
+impl SluiceInput {
+    /// A blank input (no callbacks) for a callee to write into.
+    pub fn empty() -> Self {
+        SluiceInput {
+            struct_size: std::mem::size_of::<SluiceInput>(),
+            ctx: std::ptr::null_mut(),
+            location: std::ptr::null(),
+            read: None,
+            read_at: None,
+            size: None,
+            release: None,
+            rewind: None,
+        }
+    }
+}
+
 /// Scores a probe: [`SLUICE_SNIFF_NO`], [`SLUICE_SNIFF_MAYBE`] or [`SLUICE_SNIFF_YES`]
 /// (anything else counts as no). `head` is up to the first 64 KiB of decompressed content,
 /// `complete` is 1 when it is the whole input, `name` the file name without codec

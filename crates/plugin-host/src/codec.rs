@@ -81,16 +81,7 @@ impl Codec for ForeignCodec {
         let info = self.info();
         let shown = format!("{} stream", info.name);
         let mut compressed = compressed_input(&shown, input);
-        let mut out = SluiceInput {
-            struct_size: size_of::<SluiceInput>(),
-            ctx: std::ptr::null_mut(),
-            location: std::ptr::null(),
-            read: None,
-            read_at: None,
-            size: None,
-            release: None,
-            rewind: None,
-        };
+        let mut out = SluiceInput::empty();
         let mut err = SluiceError::empty();
         // SAFETY: the plugin's function with its own codec and valid pointers; it takes
         // the compressed input (nulling our `release`) and writes its output on success.

@@ -198,16 +198,7 @@ impl SourceReader for ForeignSource {
 
     fn open(&self, location: &Location, options: &SourceOptions) -> Result<Arc<dyn ByteSource>> {
         let (c_location, c_options) = self.args(location, options)?;
-        let mut out = SluiceInput {
-            struct_size: size_of::<SluiceInput>(),
-            ctx: std::ptr::null_mut(),
-            location: std::ptr::null(),
-            read: None,
-            read_at: None,
-            size: None,
-            release: None,
-            rewind: None,
-        };
+        let mut out = SluiceInput::empty();
         let mut err = SluiceError::empty();
         // SAFETY: the plugin's function with its own source and valid pointers; it writes
         // an input we own on success.

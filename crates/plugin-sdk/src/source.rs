@@ -4,7 +4,7 @@ use std::ffi::{CString, c_char, c_void};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use sluice_core::{ByteSource, Error, Location, ObjectMeta, Result, SourceOptions};
+use sluice_core::{ByteSource, Error, Location, ObjectMeta, Result, SourceOptions, SourceReader};
 use sluice_plugin_abi::*;
 
 use crate::errors::{Failure, guard};
@@ -85,6 +85,32 @@ fn emit_one(
     }
 }
 
+/// The body of `head` and `list`: emits every object `find` returns.
+///
+/// # Safety
+///
+/// As the ABI says for those functions.
+unsafe fn report(
+    source: *const SluiceSource,
+    location: *const c_char,
+    options_json: *const c_char,
+    emit: SluiceObjectFn,
+    emit_ctx: *mut c_void,
+    out_error: *mut SluiceError,
+    find: impl FnOnce(&dyn SourceReader, &Location, &SourceOptions) -> Result<Vec<ObjectMeta>>,
+) -> i32 {
+    // SAFETY: forwarded.
+    unsafe {
+        guard(out_error, || {
+            let (reader, location, options) = args(source, location, options_json)?;
+            for meta in find(reader.as_ref(), &location, &options)? {
+                emit_one(emit, emit_ctx, &meta)?;
+            }
+            Ok(())
+        })
+    }
+}
+
 pub(crate) unsafe extern "C" fn head(
     source: *const SluiceSource,
     location: *const c_char,
@@ -95,13 +121,15 @@ pub(crate) unsafe extern "C" fn head(
 ) -> i32 {
     // SAFETY: the host passes valid pointers, as the ABI says.
     unsafe {
-        guard(out_error, || {
-            let (reader, location, options) = args(source, location, options_json)?;
-            if let Some(meta) = reader.head(&location, &options)? {
-                emit_one(emit, emit_ctx, &meta)?;
-            }
-            Ok(())
-        })
+        report(
+            source,
+            location,
+            options_json,
+            emit,
+            emit_ctx,
+            out_error,
+            |r, l, o| Ok(r.head(l, o)?.into_iter().collect()),
+        )
     }
 }
 
@@ -115,13 +143,15 @@ pub(crate) unsafe extern "C" fn list(
 ) -> i32 {
     // SAFETY: the host passes valid pointers, as the ABI says.
     unsafe {
-        guard(out_error, || {
-            let (reader, location, options) = args(source, location, options_json)?;
-            for meta in reader.list(&location, &options)? {
-                emit_one(emit, emit_ctx, &meta)?;
-            }
-            Ok(())
-        })
+        report(
+            source,
+            location,
+            options_json,
+            emit,
+            emit_ctx,
+            out_error,
+            |r, l, o| r.list(l, o),
+        )
     }
 }
 
