@@ -1,6 +1,7 @@
 //! LIBSVM decoding in bytes of input: the decoder linked statically, and the same decoder
 //! loaded from this crate's cdylib through `sluice-plugin-host` (its batches cross the
-//! Arrow C Stream Interface without copies, so the two should be within a few percent).
+//! Arrow C Stream Interface without copies, so the two should be within a few percent);
+//! each on one thread per core (chunks decoded in parallel) and on one thread.
 #![allow(missing_docs)]
 
 use std::sync::Arc;
@@ -52,9 +53,9 @@ fn plugin() -> Arc<dyn Decoder> {
     Arc::new(plugin.decoders().remove(0))
 }
 
-fn rows(decoder: &dyn Decoder, input: &DecodeInput) -> usize {
+fn rows(decoder: &dyn Decoder, input: &DecodeInput, options: &ScanOptions) -> usize {
     decoder
-        .open(input, &ScanOptions::new())
+        .open(input, options)
         .expect("open")
         .map(|b| b.expect("batch").num_rows())
         .sum()
@@ -70,12 +71,17 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("libsvm");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(data.len() as u64));
-    group.bench_function("static", |b| {
-        b.iter(|| assert_eq!(rows(&LibsvmDecoder, &input), ROWS))
-    });
-    group.bench_function("dynamic", |b| {
-        b.iter(|| assert_eq!(rows(&*dynamic, &input), ROWS))
-    });
+    // Threads: 0 is one per core (the default), 1 the sequential path.
+    for threads in [0, 1] {
+        let options = ScanOptions::new().with_threads(threads);
+        let suffix = if threads == 1 { "/1-thread" } else { "" };
+        group.bench_function(format!("static{suffix}"), |b| {
+            b.iter(|| assert_eq!(rows(&LibsvmDecoder, &input, &options), ROWS))
+        });
+        group.bench_function(format!("dynamic{suffix}"), |b| {
+            b.iter(|| assert_eq!(rows(&*dynamic, &input, &options), ROWS))
+        });
+    }
     group.finish();
 }
 

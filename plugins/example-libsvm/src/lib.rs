@@ -53,7 +53,14 @@
 //!   as written. With `zero_based = true` the file is read as 1-based (as LIBSVM writes
 //!   it) and every index is lowered by one, so index 0 is an error. Note that this names
 //!   the *output*: it is the conversion scikit-learn applies with its `zero_based=False`.
-//!   Any other key is an error.
+//!   `block_size` (bytes, at least 1, default 1 MiB): how much each thread decodes at a
+//!   time. Any other key is an error.
+//! - Threads: with `threads` other than 1 (0: one per core), an input not known to fit in
+//!   one block is cut into chunks of whole lines, each at least `block_size` bytes and
+//!   holding a multiple of `batch_size` rows, which are decoded on that many threads
+//!   (`sluice_core::chunked`). The batches, and the errors with their lines, are the same
+//!   as with one thread: every batch but the last has `batch_size` rows, and an error
+//!   comes after the whole batches before its line.
 //!
 //! # Two ways to link it
 //!
@@ -68,23 +75,36 @@
 //!   The crate README shows how to build and ship it.
 
 mod parse;
+mod split;
 mod stream;
 
 use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use sluice_core::chunked::ParallelChunkStream;
 use sluice_core::{
     BatchStream, DecodeInput, Decoder, Error, FormatOptions, Probe, Result, ScanOptions, Sniff,
 };
 
 use crate::parse::{LineRules, Rows, parse_line};
-use crate::stream::LibsvmStream;
+use crate::split::{LibsvmChunkDecoder, LineSplitter};
+use crate::stream::{LibsvmStream, ReaderLines, StreamSetup};
 
 /// The format's name in error messages.
 const FORMAT: &str = "LIBSVM";
 
 /// How many complete lines of a probe [`LibsvmDecoder::sniff`] looks at.
 const SNIFF_LINES: usize = 16;
+
+/// The default of the `block_size` option: the least bytes per chunk decoded in parallel.
+const DEFAULT_BLOCK_SIZE: usize = 1 << 20;
+
+/// The format options of a scan.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    rules: LineRules,
+    block_size: usize,
+}
 
 /// The LIBSVM / SVMlight decoder (stateless; options come with each scan).
 #[derive(Debug, Clone, Copy, Default)]
@@ -119,11 +139,20 @@ impl LibsvmDecoder {
         ]))
     }
 
-    fn rules(options: &ScanOptions) -> Result<LineRules> {
+    fn settings(options: &ScanOptions) -> Result<Settings> {
         let mut f = FormatOptions::new("libsvm", &options.format_options);
         let zero_based = f.bool("zero_based")?.unwrap_or(false);
+        let block_size = f.usize("block_size")?.unwrap_or(DEFAULT_BLOCK_SIZE);
         f.finish()?;
-        Ok(LineRules { zero_based })
+        if block_size == 0 {
+            return Err(Error::invalid_option(
+                "libsvm option \"block_size\" must be at least 1 (bytes), got 0",
+            ));
+        }
+        Ok(Settings {
+            rules: LineRules { zero_based },
+            block_size,
+        })
     }
 
     /// [`Self::schema`], or an explicit schema when it has the same columns and types.
@@ -206,31 +235,60 @@ impl Decoder for LibsvmDecoder {
     }
 
     fn validate_options(&self, options: &ScanOptions) -> Result<()> {
-        Self::rules(options).map(|_| ())
+        Self::settings(options).map(|_| ())
     }
 
     /// The fixed schema, without reading the input.
     fn infer_schema(&self, input: &DecodeInput, options: &ScanOptions) -> Result<SchemaRef> {
-        Self::rules(options)?;
+        Self::settings(options)?;
         Self::file_schema(input, options)
     }
 
+    /// One thread reads and decodes the lines, or (see the crate docs) a splitter thread
+    /// cuts them into chunks that `threads` threads decode.
     fn open(&self, input: &DecodeInput, options: &ScanOptions) -> Result<Box<dyn BatchStream>> {
-        let rules = Self::rules(options)?;
+        let settings = Self::settings(options)?;
         let file_schema = Self::file_schema(input, options)?;
         let projection = options
             .projection_indices(&file_schema, Some(input.location()))?
             .unwrap_or_else(|| (0..file_schema.fields().len()).collect());
         let schema = Arc::new(file_schema.project(&projection)?);
-        Ok(Box::new(LibsvmStream::new(
-            input.reader()?,
-            input.location(),
-            input.codec().is_some(),
-            rules,
-            schema,
+        let setup = Arc::new(StreamSetup {
+            location: input.location().to_string(),
+            rules: settings.rules,
+            schema: Arc::clone(&schema),
             projection,
-            options.batch_size,
-        )))
+            batch_size: options.batch_size.max(1),
+        });
+        let compressed = input.codec().is_some();
+        let threads = match options.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        // An input known to fit in one block is one chunk: threads would not help.
+        let small = !compressed
+            && input
+                .source()
+                .size()
+                .is_some_and(|n| n <= settings.block_size as u64);
+        if threads > 1 && !small {
+            let splitter = LineSplitter::new(
+                input.reader()?,
+                input.location(),
+                settings.block_size,
+                setup.batch_size,
+            );
+            return Ok(Box::new(ParallelChunkStream::new(
+                schema,
+                Box::new(splitter),
+                Arc::new(LibsvmChunkDecoder { setup }),
+                threads,
+                threads * 2,
+                compressed,
+            )));
+        }
+        let lines = ReaderLines::new(input.reader()?, compressed);
+        Ok(Box::new(LibsvmStream::new(lines, setup, 1)))
     }
 }
 

@@ -92,6 +92,11 @@ fn static_and_dynamic_give_identical_batches() {
             ScanOptions::new().with_batch_size(2),
             ScanOptions::new().with_projection(["indices", "qid"]),
             ScanOptions::new().with_format_option("zero_based", true),
+            // Chunks of 4 KiB decoded on four threads, on both sides of the boundary.
+            ScanOptions::new()
+                .with_threads(4)
+                .with_batch_size(100)
+                .with_format_option("block_size", 4096),
         ] {
             same_batches(name, data, None, &opts);
         }
@@ -138,7 +143,7 @@ fn errors_cross_the_boundary_with_line_and_token() {
     let message = err.to_string();
     assert!(
         message.ends_with(&format!(
-            "unknown libsvm option(s) zerobased; known options: zero_based {plugin}"
+            "unknown libsvm option(s) zerobased; known options: block_size, zero_based {plugin}"
         )),
         "{message}"
     );

@@ -171,7 +171,8 @@ fn unknown_and_mistyped_options_are_errors() {
     assert_eq!(err.kind(), ErrorKind::InvalidOption);
     assert_eq!(
         err.to_string(),
-        "invalid option: unknown libsvm option(s) zerobased; known options: zero_based"
+        "invalid option: unknown libsvm option(s) zerobased; known options: block_size, \
+         zero_based"
     );
     let opts = ScanOptions::new().with_format_option("zero_based", 1);
     let err = decode(SAMPLE, &opts).unwrap_err();

@@ -3,6 +3,7 @@
 
 mod dynamic;
 mod errors;
+mod parallel;
 mod scan;
 mod values;
 
