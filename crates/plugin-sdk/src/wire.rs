@@ -182,9 +182,8 @@ pub fn decode_error(status: i32, message: Option<&str>, ctx: &ErrorContext<'_>) 
         },
         ErrorKind::FormatMismatch => Error::FormatMismatch { location, message },
         ErrorKind::UnknownFormat => Error::UnknownFormat { location, message },
-        ErrorKind::Schema => Error::Schema {
-            message: format!("{location}: {message}"),
-        },
+        // A schema error's message names its files itself.
+        ErrorKind::Schema => Error::Schema { message },
         ErrorKind::UnknownColumn => match string("column") {
             Some(column) => Error::UnknownColumn {
                 column,

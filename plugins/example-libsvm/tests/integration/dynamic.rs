@@ -169,3 +169,69 @@ fn a_registry_with_the_static_decoder_refuses_the_plugin_unless_replacing() {
         }
     );
 }
+
+/// The error each decoder gives for `data`, opening and reading to the end.
+fn errors_of(
+    name: &str,
+    data: &[u8],
+    opts: &ScanOptions,
+) -> (sluice_core::Error, sluice_core::Error) {
+    let input = compressed_input(name, data, None);
+    let local = decode_input(&input, opts).unwrap_err();
+    let remote = foreign()
+        .open(&input, opts)
+        .and_then(|s| s.collect::<Result<Vec<_>>>())
+        .unwrap_err();
+    (local, remote)
+}
+
+#[test]
+fn errors_are_the_static_decoders_plus_the_plugins_name() {
+    let plugin = format!(" (plugin libsvm 0.1.0 at {})", library().display());
+    let cases: [(&str, &[u8]); 4] = [
+        ("token.libsvm", b"1 1:1\n\n-1 3:abc\n"),
+        ("utf8.libsvm", b"1 1:1\n1 2:\xff\n"),
+        ("order.libsvm", b"1 5:1 2:1\n"),
+        ("label.libsvm", b"one 1:1\n"),
+    ];
+    for (name, data) in cases {
+        for threads in [1, 4] {
+            let opts = ScanOptions::new().with_threads(threads);
+            let (local, remote) = errors_of(name, data, &opts);
+            assert_eq!(remote.kind(), local.kind(), "{name}: {remote}");
+            assert_eq!(remote.to_string(), format!("{local}{plugin}"), "{name}");
+            // The position is typed, not only in the text.
+            if let (
+                sluice_core::Error::Parse { position: l, .. },
+                sluice_core::Error::Parse { position: r, .. },
+            ) = (&local, &remote)
+            {
+                assert_eq!(l, r, "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_explicit_schema_crosses_to_the_plugin() {
+    let data = b"1 1:0.5\n-1 qid:2 4:1\n";
+    let opts = ScanOptions::new().with_schema(LibsvmDecoder::schema());
+    let batches = same_batches("schema.libsvm", data, None, &opts);
+    assert_eq!(batches[0].num_rows(), 2);
+    let wrong = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+        "label",
+        arrow_schema::DataType::Utf8,
+        true,
+    )]));
+    let (local, remote) = errors_of(
+        "schema.libsvm",
+        data,
+        &ScanOptions::new().with_schema(wrong),
+    );
+    assert_eq!(local.kind(), ErrorKind::Schema);
+    assert_eq!(remote.kind(), ErrorKind::Schema);
+    assert!(
+        remote.to_string().starts_with(&local.to_string()),
+        "{remote}"
+    );
+}
