@@ -47,6 +47,7 @@ pub struct ImportedInput {
     inner: Arc<Inner>,
     location: Location,
     random_access: bool,
+    rewindable: bool,
     size: Option<u64>,
     /// Whether `reader()` was called: the next call rewinds first.
     started: AtomicBool,
@@ -111,6 +112,7 @@ impl ImportedInput {
                 .into_owned()
         };
         let random_access = owned.0.read_at.is_some();
+        let rewindable = owned.0.rewind.is_some();
         let size = match owned.0.size {
             Some(size) if random_access => {
                 let mut out = 0u64;
@@ -130,6 +132,7 @@ impl ImportedInput {
             }),
             location: Location::parse(&location),
             random_access,
+            rewindable,
             size,
             started: AtomicBool::new(false),
         })
@@ -233,17 +236,36 @@ impl ByteSource for ImportedInput {
     }
 
     fn reader(&self) -> Result<Box<dyn Read + Send>> {
-        if self.started.swap(true, Ordering::SeqCst) {
-            self.inner.call(None, |input, err| match input.rewind {
-                // SAFETY: the callback on its own context.
-                Some(rewind) => unsafe { rewind(input.ctx, err) },
-                None => SLUICE_STATUS_UNSUPPORTED,
+        let generation = if self.started.swap(true, Ordering::SeqCst) {
+            if !self.rewindable {
+                return Err(Error::Unsupported {
+                    location: self.location.to_string(),
+                    message: format!(
+                        "this input can be read only once (it has no rewind){}",
+                        self.inner.suffix
+                    ),
+                });
+            }
+            let mut generation = 0;
+            self.inner.call(None, |input, err| {
+                let status = match input.rewind {
+                    // SAFETY: the callback on its own context.
+                    Some(rewind) => unsafe { rewind(input.ctx, err) },
+                    None => SLUICE_STATUS_UNSUPPORTED,
+                };
+                if status == SLUICE_STATUS_OK {
+                    // Under the input's lock: no read of an older reader slips in between.
+                    generation = self.inner.generation.fetch_add(1, Ordering::SeqCst) + 1;
+                }
+                status
             })?;
-            self.inner.generation.fetch_add(1, Ordering::SeqCst);
-        }
+            generation
+        } else {
+            self.inner.generation.load(Ordering::SeqCst)
+        };
         Ok(Box::new(ImportedReader {
             inner: Arc::clone(&self.inner),
-            generation: self.inner.generation.load(Ordering::SeqCst),
+            generation,
         }))
     }
 

@@ -326,3 +326,28 @@ fn an_explicit_schema_crosses_to_a_plugin_format() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Schema, "{err}");
 }
+
+#[test]
+fn a_reader_made_before_a_rewind_fails_instead_of_reading_the_wrong_bytes() {
+    let source = registry().source("mbmem").unwrap();
+    let object = source
+        .open(
+            &Location::parse("mbmem://bucket/a.mb"),
+            &SourceOptions::new(),
+        )
+        .unwrap();
+    let mut first = object.reader().unwrap();
+    let mut two = [0u8; 2];
+    first.read_exact(&mut two).unwrap();
+    assert_eq!(&two, b"#m");
+    let mut second = object.reader().unwrap();
+    let err = first.read(&mut two).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a reader was used after the input was restarted"),
+        "{err}"
+    );
+    let mut all = Vec::new();
+    second.read_to_end(&mut all).unwrap();
+    assert_eq!(all, MEM_OBJECTS[0].1);
+}
