@@ -34,9 +34,14 @@ fn main() -> ExitCode {
 }
 
 /// A bug must still read like the rest of the tool: `sluice: internal error: ...`, exit
-/// status 101, no Rust panic banner.
+/// status 101, no Rust panic banner. A panic that sluice catches and turns into an error
+/// (a third-party reader panicking on corrupt input, see `sluice_core::panics`) passes
+/// silently: the error that follows says what happened.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if sluice::panics::is_caught_here() {
+            return;
+        }
         let payload = info.payload();
         let message = payload
             .downcast_ref::<&str>()

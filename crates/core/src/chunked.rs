@@ -8,7 +8,6 @@
 //! [`ParallelChunkStream`] from `Decoder::open`.
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 
@@ -260,12 +259,11 @@ fn split_loop(
         if tickets.recv().is_err() {
             return; // the stream was dropped
         }
-        let outcome =
-            catch_unwind(AssertUnwindSafe(|| splitter.next_chunk())).unwrap_or_else(|_| {
-                Err(Error::Internal {
-                    message: "the chunk splitter panicked".into(),
-                })
-            });
+        let outcome = crate::panics::catch(|| splitter.next_chunk()).unwrap_or_else(|what| {
+            Err(Error::Internal {
+                message: format!("the chunk splitter panicked: {what}"),
+            })
+        });
         match outcome {
             Ok(Some(chunk)) => {
                 if work.send((seq, chunk)).is_err() {
@@ -295,15 +293,14 @@ fn decode_loop(
         let Ok(Ok((seq, chunk))) = next else {
             return;
         };
-        let outcome =
-            catch_unwind(AssertUnwindSafe(|| decoder.decode(&chunk))).unwrap_or_else(|_| {
-                ChunkOutput::failed(Error::Internal {
-                    message: format!(
-                        "the decoder panicked on the chunk starting at line {}",
-                        chunk.first_line
-                    ),
-                })
-            });
+        let outcome = crate::panics::catch(|| decoder.decode(&chunk)).unwrap_or_else(|what| {
+            ChunkOutput::failed(Error::Internal {
+                message: format!(
+                    "the decoder panicked on the chunk starting at line {}: {what}",
+                    chunk.first_line
+                ),
+            })
+        });
         drop(chunk);
         if results.send(Done::Decoded(seq, outcome)).is_err() {
             return;

@@ -48,6 +48,7 @@ mod error;
 mod expand;
 mod location;
 mod options;
+pub mod panics;
 mod readahead;
 mod registry;
 mod resolve;

@@ -1,8 +1,6 @@
 //! Calls into arrow-ipc, with its errors (and any panic on corrupt input) turned into
 //! sluice errors naming the file.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use arrow_schema::ArrowError;
 use sluice_core::{Error, Position, Result};
 
@@ -36,21 +34,14 @@ pub(crate) fn guarded<T>(
     position: Position,
     f: impl FnOnce() -> std::result::Result<T, ArrowError>,
 ) -> Result<T> {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match sluice_core::panics::catch(f) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(arrow_error(location, position, e)),
-        Err(panic) => {
-            let why = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("inconsistent metadata");
-            Err(Error::parse(
-                FORMAT,
-                location,
-                position,
-                format!("corrupt data: {why}"),
-            ))
-        }
+        Err(why) => Err(Error::parse(
+            FORMAT,
+            location,
+            position,
+            format!("corrupt data: {why}"),
+        )),
     }
 }

@@ -1,6 +1,5 @@
 //! [`ParquetFile`]: one Parquet object with its footer parsed, and the errors of reading it.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use arrow_schema::SchemaRef;
@@ -62,9 +61,9 @@ impl ParquetFile {
             .with_prefetched(vec![0..MAGIC.len() as u64, tail_start..size])?;
         check_magic(&source, &location)?;
 
-        let loaded = catch_unwind(AssertUnwindSafe(|| {
+        let loaded = sluice_core::panics::catch(|| {
             ArrowReaderMetadata::load(&source, ArrowReaderOptions::new())
-        }));
+        });
         let metadata = match loaded {
             Ok(Ok(m)) => m,
             Ok(Err(e)) => {
@@ -72,10 +71,12 @@ impl ParquetFile {
                     parse_error(&location, format!("corrupt or truncated footer: {e}"))
                 }));
             }
-            Err(_) => {
+            Err(what) => {
                 return Err(parse_error(
                     &location,
-                    "corrupt footer (the Parquet reader panicked while parsing it)",
+                    format!(
+                        "corrupt footer (the Parquet reader panicked while parsing it: {what})"
+                    ),
                 ));
             }
         };
@@ -91,12 +92,12 @@ impl ParquetFile {
         let metadata = match wanted {
             None => metadata,
             Some(schema) => {
-                let applied = catch_unwind(AssertUnwindSafe(|| {
+                let applied = sluice_core::panics::catch(|| {
                     ArrowReaderMetadata::try_new(
                         Arc::clone(metadata.metadata()),
                         ArrowReaderOptions::new().with_schema(schema),
                     )
-                }));
+                });
                 match applied {
                     Ok(Ok(m)) => m,
                     Ok(Err(e)) => {
@@ -107,10 +108,12 @@ impl ParquetFile {
                             ),
                         });
                     }
-                    Err(_) => {
+                    Err(what) => {
                         return Err(parse_error(
                             &location,
-                            "corrupt schema (the Parquet reader panicked while converting it)",
+                            format!(
+                                "corrupt schema (the Parquet reader panicked while converting it: {what})"
+                            ),
                         ));
                     }
                 }

@@ -2,7 +2,6 @@
 //! on this thread or on several (output always in row-group order).
 
 use std::collections::VecDeque;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
@@ -52,17 +51,17 @@ impl Plan {
         } else {
             self.file.source.clone()
         };
-        let built = catch_unwind(AssertUnwindSafe(|| {
+        let built = sluice_core::panics::catch(|| {
             ParquetRecordBatchReaderBuilder::new_with_metadata(source, self.file.metadata.clone())
                 .with_projection(self.mask.clone())
                 .with_row_groups(vec![rg])
                 .with_batch_size(self.batch_size)
                 .build()
-        }));
+        });
         match built {
             Ok(Ok(reader)) => Ok(reader),
             Ok(Err(e)) => Err(self.error(rg, e)),
-            Err(_) => Err(self.error(rg, "the Parquet reader panicked")),
+            Err(what) => Err(self.error(rg, format!("the Parquet reader panicked: {what}"))),
         }
     }
 
@@ -131,7 +130,7 @@ impl Iterator for RowGroupBatches {
                 Err(e) => return self.fail(e),
             },
         };
-        match catch_unwind(AssertUnwindSafe(|| reader.next())) {
+        match sluice_core::panics::catch(|| reader.next()) {
             Ok(None) => {
                 self.done = true;
                 self.reader = None;
@@ -150,10 +149,11 @@ impl Iterator for RowGroupBatches {
                 let err = self.plan.error(self.rg, e);
                 self.fail(err)
             }
-            Err(_) => {
-                let err = self
-                    .plan
-                    .error(self.rg, "corrupt data (the Parquet reader panicked)");
+            Err(what) => {
+                let err = self.plan.error(
+                    self.rg,
+                    format!("corrupt data (the Parquet reader panicked: {what})"),
+                );
                 self.fail(err)
             }
         }

@@ -140,3 +140,25 @@ fn a_column_named_twice_is_refused() {
         "sluice: column \"id\" is named twice in --columns\n"
     );
 }
+
+#[test]
+fn a_panic_caught_inside_a_reader_is_a_clean_error() {
+    // One byte of a pyarrow-written IPC file zeroed makes arrow-ipc panic on an assertion;
+    // sluice catches it, and the tool's panic hook must not end the process first.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/ipc/file_zstd.arrow"
+    );
+    let mut data = std::fs::read(fixture).expect("fixture");
+    data[2230] = 0;
+    write(dir.path(), "bad.arrow", &data);
+    for threads in ["1", "2"] {
+        let run = sluice(dir.path(), &["cat", "--threads", threads, "bad.arrow"]);
+        assert_eq!(
+            run.failed(),
+            "sluice: invalid Arrow IPC at bad.arrow byte offset 2168: corrupt data: assertion \
+             failed: prefix.is_empty() && suffix.is_empty()\n"
+        );
+    }
+}

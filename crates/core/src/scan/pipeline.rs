@@ -2,7 +2,6 @@
 //! they may run ahead of the consumer.
 
 use std::collections::VecDeque;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -176,13 +175,8 @@ fn worker(shared: &Shared) {
             return;
         };
         let location = task.location();
-        let outcome = catch_unwind(AssertUnwindSafe(|| run_task(shared, index, task, &tx)));
-        if let Err(panic) = outcome {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
+        let outcome = crate::panics::catch(|| run_task(shared, index, task, &tx));
+        if let Err(what) = outcome {
             let _ = tx.send(Err(Error::Internal {
                 message: format!("the decoder panicked while reading {location}: {what}"),
             }));
