@@ -235,3 +235,11 @@ fn an_explicit_schema_crosses_to_the_plugin() {
         "{remote}"
     );
 }
+
+#[test]
+fn the_loaded_plugin_passes_the_conformance_suite() {
+    // Every truncation, byte flip and invalid UTF-8 splice of the samples, through the C
+    // ABI: no panic or abort on either side, and every error names the input.
+    sluice_core::conformance::check_decoder(foreign().as_ref(), "sample.libsvm", SAMPLE);
+    sluice_core::conformance::check_decoder(foreign().as_ref(), "ranking.svmlight", RANKING);
+}
