@@ -108,7 +108,8 @@ impl Codec for ForeignCodec {
             ));
         }
         // SAFETY: the plugin wrote a valid input that we now own.
-        let source = unsafe { ImportedInput::take_with_suffix(&mut out, &self.lib.suffix()) }?;
+        let source =
+            unsafe { ImportedInput::take_with_suffix(&mut out, &self.lib.suffix(), Vec::new()) }?;
         Ok(Box::new(ForeignReader {
             inner: source.reader()?,
         }))

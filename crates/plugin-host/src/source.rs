@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use sluice_core::{ByteSource, Error, Location, ObjectMeta, Result, SourceOptions, SourceReader};
 use sluice_plugin_abi::*;
-use sluice_plugin_sdk::{ErrorContext, ImportedInput, decode_error, source_options_to_json};
+use sluice_plugin_sdk::{
+    ErrorContext, ImportedInput, decode_error, mask_secrets, source_options_to_json,
+};
 
 use crate::load::{PluginLib, SourceInfo, take_error};
 
@@ -57,7 +59,7 @@ impl ForeignSource {
         options: &SourceOptions,
         message: Option<String>,
     ) -> Error {
-        let message = message.map(|m| mask(&m, options));
+        let message = message.map(|m| mask_secrets(&m, &secrets(options)));
         decode_error(
             status,
             message.as_deref(),
@@ -108,15 +110,9 @@ impl ForeignSource {
     }
 }
 
-/// Masks every option value (they may be secrets) that a message repeats.
-fn mask(message: &str, options: &SourceOptions) -> String {
-    let mut out = message.to_string();
-    for (_, value) in options.iter() {
-        if value.len() >= 4 {
-            out = out.replace(value, "***");
-        }
-    }
-    out
+/// The option values, which may be secrets.
+fn secrets(options: &SourceOptions) -> Vec<String> {
+    options.iter().map(|(_, v)| v.to_string()).collect()
 }
 
 /// What `emit` collects.
@@ -220,7 +216,9 @@ impl SourceReader for ForeignSource {
             return Err(self.error(status, location, options, message));
         }
         // SAFETY: the plugin wrote a valid input that we now own.
-        let input = unsafe { ImportedInput::take_with_suffix(&mut out, &self.lib.suffix()) }?;
+        let input = unsafe {
+            ImportedInput::take_with_suffix(&mut out, &self.lib.suffix(), secrets(options))
+        }?;
         Ok(Arc::new(input))
     }
 }

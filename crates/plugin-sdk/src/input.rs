@@ -59,6 +59,8 @@ struct Inner {
     location: String,
     /// Appended to every error message (the host names the plugin).
     suffix: String,
+    /// Values masked in every error message (a storage plugin's credentials).
+    secrets: Vec<String>,
     /// Bumped by every rewind; a reader of an older generation is stale.
     generation: AtomicU64,
 }
@@ -72,15 +74,20 @@ impl ImportedInput {
     /// `input` is null or points to a valid, unreleased `SluiceInput`.
     pub unsafe fn take(input: *mut SluiceInput) -> Result<ImportedInput> {
         // SAFETY: forwarded.
-        unsafe { Self::take_with_suffix(input, "") }
+        unsafe { Self::take_with_suffix(input, "", Vec::new()) }
     }
 
-    /// As [`ImportedInput::take`], appending `suffix` to every error message.
+    /// As [`ImportedInput::take`], appending `suffix` to every error message and masking
+    /// `secrets` in them (see [`mask_secrets`]).
     ///
     /// # Safety
     ///
     /// As [`ImportedInput::take`].
-    pub unsafe fn take_with_suffix(input: *mut SluiceInput, suffix: &str) -> Result<ImportedInput> {
+    pub unsafe fn take_with_suffix(
+        input: *mut SluiceInput,
+        suffix: &str,
+        secrets: Vec<String>,
+    ) -> Result<ImportedInput> {
         if input.is_null() {
             return Err(Error::invalid_option("no input was passed"));
         }
@@ -128,6 +135,7 @@ impl ImportedInput {
                 input: Mutex::new(owned),
                 location: location.clone(),
                 suffix: suffix.to_string(),
+                secrets,
                 generation: AtomicU64::new(0),
             }),
             location: Location::parse(&location),
@@ -157,7 +165,7 @@ impl Inner {
         }
         let mut err = SluiceError::empty();
         let status = f(&guard.0, &mut err);
-        let message = take_message(&mut err);
+        let message = take_message(&mut err).map(|m| mask_secrets(&m, &self.secrets));
         if status == SLUICE_STATUS_OK {
             return Ok(());
         }
@@ -194,6 +202,19 @@ impl Inner {
         })?;
         Ok(n.min(buf.len()))
     }
+}
+
+/// `message` with every value of `secrets` of 4 characters or more replaced by `***`: the
+/// host's safety net for a storage plugin that repeats a credential in a message.
+pub fn mask_secrets<S: AsRef<str>>(message: &str, secrets: &[S]) -> String {
+    let mut out = message.to_string();
+    for secret in secrets {
+        let secret = secret.as_ref();
+        if secret.len() >= 4 {
+            out = out.replace(secret, "***");
+        }
+    }
+    out
 }
 
 /// Reads and releases the message of an error the other side filled.

@@ -51,7 +51,7 @@ mod wire;
 
 pub use errors::{POISONED_MESSAGE, clean_message, is_poisoned};
 pub use export::Exports;
-pub use input::{ImportedInput, InputBacking, OpenReader, Side, export_input};
+pub use input::{ImportedInput, InputBacking, OpenReader, Side, export_input, mask_secrets};
 pub use options::{options_from_json, options_to_json};
 pub use sluice_plugin_abi as abi;
 pub use source::{source_options_from_json, source_options_to_json};

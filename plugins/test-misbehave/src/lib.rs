@@ -17,8 +17,9 @@
 //!
 //! The storage backend `mbmem` (scheme `mbmem`) serves a few fixed objects
 //! ([`MEM_OBJECTS`]) with random access; the object `mbmem://bucket/panic.mb` panics when
-//! opened, and an option `token` other than `letmein-42` is refused with a message that
-//! (wrongly) repeats it.
+//! opened, `mbmem://bucket/fail-read.mb` opens but fails every read with a message that
+//! (wrongly) repeats the `token` option, and an option `token` other than `letmein-42` is
+//! refused with a message that (wrongly) repeats it.
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -362,6 +363,12 @@ impl SourceReader for MemStore {
         if key == "mbmem://bucket/panic.mb" {
             panic!("mbmem: asked to panic in open");
         }
+        if key == "mbmem://bucket/fail-read.mb" {
+            return Ok(Arc::new(FailingObject {
+                location: location.clone(),
+                token: options.get("token").unwrap_or("none").to_string(),
+            }));
+        }
         let (k, data) =
             MEM_OBJECTS
                 .iter()
@@ -371,6 +378,47 @@ impl SourceReader for MemStore {
                     detail: Some("no such object in mbmem".to_string()),
                 })?;
         Ok(Arc::new(MemorySource::new(k, data.to_vec())))
+    }
+}
+
+/// An object that opens but fails every read, repeating the token (wrongly) in its message.
+#[derive(Debug)]
+struct FailingObject {
+    location: Location,
+    token: String,
+}
+
+impl ByteSource for FailingObject {
+    fn location(&self) -> &Location {
+        &self.location
+    }
+
+    fn size(&self) -> Option<u64> {
+        None
+    }
+
+    fn reader(&self) -> Result<Box<dyn Read + Send>> {
+        let message = format!("the read was refused for token {}", self.token);
+        Ok(Box::new(FailingReader(message)))
+    }
+
+    fn supports_random_access(&self) -> bool {
+        false
+    }
+
+    fn read_range(&self, _range: std::ops::Range<u64>) -> Result<bytes::Bytes> {
+        Err(Error::Unsupported {
+            location: self.location.to_string(),
+            message: "no ranges".to_string(),
+        })
+    }
+}
+
+struct FailingReader(String);
+
+impl Read for FailingReader {
+    fn read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::other(self.0.clone()))
     }
 }
 

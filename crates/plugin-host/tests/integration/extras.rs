@@ -221,6 +221,19 @@ fn storage_options_reach_the_plugin_and_secrets_never_come_back() {
     assert!(text.contains("the token *** is refused"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
     assert!(!format!("{err:?}").contains("hunter2"));
+    // Also in the errors of reading an opened object.
+    let object = source
+        .open(&Location::parse("mbmem://bucket/fail-read.mb"), &good)
+        .unwrap();
+    let err = object.reader().unwrap().read(&mut [0u8; 8]).unwrap_err();
+    let err = sluice_core::Error::from_io("mbmem://bucket/fail-read.mb", err);
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("the read was refused for token ***"),
+        "{text}"
+    );
+    assert!(!text.contains("letmein-42"), "{text}");
 }
 
 #[test]
