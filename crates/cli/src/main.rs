@@ -42,12 +42,7 @@ fn install_panic_hook() {
         if sluice::panics::is_caught_here() {
             return;
         }
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("unknown cause");
+        let message = sluice::panics::message(info.payload());
         let place = info
             .location()
             .map(|l| format!(" (at {}:{})", l.file(), l.line()))

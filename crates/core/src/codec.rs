@@ -43,14 +43,17 @@ pub struct CodecRegistration {
 inventory::collect!(CodecRegistration);
 
 /// Tags every error of a decompressing reader so it can be told apart from storage errors
-/// after it has passed through a decoder (see [`crate::Error::from_io`]).
-pub(crate) struct TaggedReader<R> {
+/// after it has passed through a decoder (see [`crate::Error::from_io`]). Errors that
+/// already carry a typed [`crate::Error`] keep it (see [`DecompressFailure::wrap`]).
+#[derive(Debug)]
+pub struct TaggedReader<R> {
     codec: String,
     inner: R,
 }
 
 impl<R> TaggedReader<R> {
-    pub(crate) fn new(codec: &str, inner: R) -> Self {
+    /// Wraps `inner`, the decompressed output of `codec`.
+    pub fn new(codec: &str, inner: R) -> Self {
         TaggedReader {
             codec: codec.to_string(),
             inner,

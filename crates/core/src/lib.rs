@@ -59,7 +59,7 @@ mod source;
 pub use codec::MultiGzCodec;
 #[cfg(feature = "zstd")]
 pub use codec::ZstdCodec;
-pub use codec::{Codec, CodecRegistration};
+pub use codec::{Codec, CodecRegistration, TaggedReader};
 pub use decoder::{
     Access, BatchStream, DecodeInput, Decoder, DecoderRegistration, MemoryStream, Probe, Sniff,
     drain_for_codec_error,

@@ -161,9 +161,11 @@ impl ForeignDecoder {
     /// I/O error, a panic message a panic, anything else a parse error.
     fn stream_error(&self, location: &str, err: &ArrowError) -> Error {
         let text = err.to_string();
-        let status = if split_detail(&text).0.is_some() {
-            SLUICE_STATUS_PARSE
-        } else if text.contains("plugin panic: ")
+        if split_detail(&text).0.is_some() {
+            // Typed by the prefix; the status only matters for plain text.
+            return self.error(SLUICE_STATUS_PARSE, location, Some(text));
+        }
+        let status = if text.contains("plugin panic: ")
             || text.contains(sluice_plugin_sdk::POISONED_MESSAGE)
         {
             SLUICE_STATUS_PANIC
@@ -175,21 +177,15 @@ impl ForeignDecoder {
         } else {
             SLUICE_STATUS_PARSE
         };
-        let message = match split_detail(&text) {
-            (Some(_), _) => text.clone(),
-            (None, _) => {
-                // The importer's own words before the producer's message add nothing.
-                let producer = text
-                    .split_once("Producer error: ")
-                    .map_or(text.as_str(), |(_, m)| m);
-                let producer = producer.strip_prefix("Io error: ").unwrap_or(producer);
-                producer
-                    .strip_prefix("External error: ")
-                    .unwrap_or(producer)
-                    .to_string()
-            }
-        };
-        self.error(status, location, Some(message))
+        // The importer's own words before the producer's message add nothing.
+        let producer = text
+            .split_once("Producer error: ")
+            .map_or(text.as_str(), |(_, m)| m);
+        let producer = producer.strip_prefix("Io error: ").unwrap_or(producer);
+        let message = producer
+            .strip_prefix("External error: ")
+            .unwrap_or(producer);
+        self.error(status, location, Some(message.to_string()))
     }
 }
 

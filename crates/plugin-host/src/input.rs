@@ -1,9 +1,9 @@
 //! The host's side of `SluiceInput`: what the host offers a plugin to read.
 
 use std::io::Read;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use sluice_core::{DecodeInput, Error};
+use sluice_core::DecodeInput;
 use sluice_plugin_abi::SluiceInput;
 use sluice_plugin_sdk::{InputBacking, Side, export_input};
 
@@ -25,23 +25,5 @@ pub(crate) fn decode_input(input: &DecodeInput) -> SluiceInput {
 
 /// A codec plugin reads the compressed bytes once, front to back.
 pub(crate) fn compressed_input(location: &str, input: Box<dyn Read + Send>) -> SluiceInput {
-    let slot = Mutex::new(Some(input));
-    let shown = location.to_string();
-    export_input(
-        InputBacking {
-            location: location.to_string(),
-            open: Box::new(move || {
-                slot.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .take()
-                    .ok_or_else(|| Error::Unsupported {
-                        location: shown.clone(),
-                        message: "compressed input cannot be restarted".to_string(),
-                    })
-            }),
-            rewindable: false,
-            random: None,
-        },
-        Side::Host,
-    )
+    export_input(InputBacking::once(location, input), Side::Host)
 }

@@ -59,11 +59,7 @@ pub(crate) fn install_panic_hook() {
 
 /// The message of a panic payload, with its location when the hook recorded it.
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string());
+    let what = sluice_core::panics::message(payload);
     match PANIC_LOCATION.with(|cell| cell.borrow_mut().take()) {
         Some(at) => format!("plugin panic: {what} (at {at})"),
         None => format!("plugin panic: {what}"),

@@ -339,6 +339,26 @@ pub struct InputBacking {
     pub random: Option<Arc<dyn ByteSource>>,
 }
 
+impl InputBacking {
+    /// A reader that can be read once, front to back (no rewind, no random access): a
+    /// codec's compressed input or its decompressed output.
+    pub fn once(location: &str, reader: Box<dyn Read + Send>) -> InputBacking {
+        let mut slot = Some(reader);
+        let shown = location.to_string();
+        InputBacking {
+            location: location.to_string(),
+            open: Box::new(move || {
+                slot.take().ok_or_else(|| Error::Unsupported {
+                    location: shown.clone(),
+                    message: "this stream can be read only once".to_string(),
+                })
+            }),
+            rewindable: false,
+            random: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for InputBacking {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InputBacking")
