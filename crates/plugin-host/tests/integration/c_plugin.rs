@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use sluice_core::{
-    DecodeInput, Decoder, ErrorKind, MemorySource, Origin, Registry, Result, Scan, ScanOptions,
+    DecodeInput, Decoder, ErrorKind, MemorySource, Origin, Registry, Result, ScanOptions,
 };
 use sluice_plugin_host::{RegistryPluginExt, load_plugin};
 
@@ -66,21 +66,7 @@ fn a_c_plugin_reads_end_to_end() {
             version: "1.2.3".to_string()
         }
     );
-    let mut reader = Scan::new([path.display().to_string()])
-        .with_registry(Arc::new(registry))
-        .reader()
-        .unwrap();
-    let mut got = Vec::new();
-    while let Some(batch) = reader.next_batch().unwrap() {
-        got.extend(
-            batch
-                .column(0)
-                .as_primitive::<Int64Type>()
-                .values()
-                .iter()
-                .copied(),
-        );
-    }
+    let got = crate::int64_column(&crate::scan_with(registry, &path), 0);
     assert_eq!(got, [7, 8, 9]);
 }
 
@@ -100,7 +86,7 @@ fn a_descriptor_of_the_first_layout_still_loads() {
         .unwrap()
         .collect::<Result<_>>()
         .unwrap();
-    assert_eq!(batches[0].num_rows(), 1);
+    assert_eq!(crate::int64_column(&batches, 0), [5]);
 }
 
 fn load_error(defines: &[&str], stem: &str) -> (String, String) {

@@ -12,3 +12,30 @@ mod c_plugin;
 mod extras;
 mod loading;
 mod misbehave;
+
+/// The Int64 values of column `i` across `batches`.
+pub(crate) fn int64_column(batches: &[arrow_array::RecordBatch], i: usize) -> Vec<i64> {
+    use arrow_array::cast::AsArray;
+    batches
+        .iter()
+        .flat_map(|b| {
+            b.column(i)
+                .as_primitive::<arrow_array::types::Int64Type>()
+                .values()
+                .to_vec()
+        })
+        .collect()
+}
+
+/// Every batch of a scan of `path` with `registry`.
+pub(crate) fn scan_with(
+    registry: sluice_core::Registry,
+    path: &std::path::Path,
+) -> Vec<arrow_array::RecordBatch> {
+    sluice_core::Scan::new([path.display().to_string()])
+        .with_registry(std::sync::Arc::new(registry))
+        .reader()
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+}

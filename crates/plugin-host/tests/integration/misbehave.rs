@@ -114,21 +114,7 @@ fn a_scan_reads_compressed_local_files_through_the_plugin() {
     std::fs::write(&path, data).unwrap();
     let mut registry = Registry::from_inventory();
     registry.load_plugin(misbehave_plugin(), false).unwrap();
-    let mut reader = Scan::new([path.display().to_string()])
-        .with_registry(Arc::new(registry))
-        .reader()
-        .unwrap();
-    let mut got = Vec::new();
-    while let Some(batch) = reader.next_batch().unwrap() {
-        got.extend(
-            batch
-                .column(0)
-                .as_primitive::<Int64Type>()
-                .values()
-                .iter()
-                .copied(),
-        );
-    }
+    let got = crate::int64_column(&crate::scan_with(registry, &path), 0);
     assert_eq!(got, [10, 20, 30]);
 }
 
